@@ -1,0 +1,15 @@
+#
+# Copyright 2026 gr-robustamc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""gr-robustamc blocks: robust modulation classification for GNU Radio.
+
+The ML behind the blocks lives in the GNU-Radio-free core package `robustamc`.
+"""
+
+# C++ blocks (pybind11)
+from .robustamc_python import *  # noqa: F401,F403
+
+# Python blocks
+from .modulation_classifier import modulation_classifier  # noqa: F401

@@ -1,0 +1,150 @@
+#
+# Copyright 2026 gr-robustamc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""modulation_classifier: names the modulation of a complex stream, publishing PMT labels."""
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+from robustamc.bundle import BundleError
+from robustamc.inference import FrameClassifier
+
+
+class modulation_classifier(gr.sync_block):
+    """Classify the modulation of a complex baseband stream with a gr-robustamc bundle.
+
+    The stream passes through unchanged. Every `hop` samples a window of the bundle's length
+    (128) is taken, normalised as in training and classified in batches; `average`
+    consecutive windows are averaged into one decision, published on message port `labels`
+    as a PMT dict: label, index, confidence, probabilities, offset (absolute sample index of
+    the decision's first window), window, windows, model, plus rx_time / rx_freq when the
+    stream carries those tags. Decisions under `min_confidence` are not published. Windows
+    with NaN/Inf samples or no power are counted (see `stats()`) and never classified.
+
+    The input must be at the bundle's sample rate (200 kHz for the shipped models) and
+    roughly centred on the signal.
+    """
+
+    def __init__(self, bundle="", hop=0, average=1, min_confidence=0.0, threads=1,
+                 tag_output=False, samp_rate=200e3):
+        gr.sync_block.__init__(self, name="modulation_classifier",
+                               in_sig=[np.complex64], out_sig=[np.complex64])
+        try:
+            self.clf = FrameClassifier(bundle or None)
+        except BundleError as e:
+            raise ValueError(f"modulation_classifier: cannot load bundle: {e}") from None
+        w = self.clf.window
+        hop = int(hop) or w
+        if hop < 1 or int(average) < 1:
+            raise ValueError("modulation_classifier: hop and average must be >= 1")
+        if not 0.0 <= float(min_confidence) <= 1.0:
+            raise ValueError("modulation_classifier: min_confidence must be in [0, 1]")
+        if int(threads) > 0:
+            import torch
+            torch.set_num_threads(int(threads))  # process-wide: PyTorch has one CPU pool
+        self.window, self.hop, self.average = w, hop, int(average)
+        self.min_confidence = float(min_confidence)
+        self.tag_output = bool(tag_output)
+        self.samp_rate = float(samp_rate)
+        self._buf = np.zeros(0, dtype=np.complex64)  # samples from _buf_start on
+        self._buf_start = 0
+        self._next = 0                       # absolute offset of the next window
+        self._acc = []                       # (offset, probs, status) of pending windows
+        self._rx_time = None                 # (tag offset, seconds) of the latest rx_time
+        self._rx_freq = None
+        self._stats = dict(windows=0, decisions=0, published=0, below_confidence=0,
+                           nonfinite=0, no_power=0)
+        self._model = pmt.intern(self.clf.name)
+        self._keys = {k: pmt.intern(k) for k in (
+            "label", "index", "confidence", "probabilities", "offset", "window", "windows",
+            "model", "rx_time", "rx_freq")}
+        self._labels = [pmt.intern(c) for c in self.clf.classes]
+        self._tag_key = pmt.intern("robustamc_label")
+        self.port = pmt.intern("labels")
+        self.message_port_register_out(self.port)
+
+    def stats(self):
+        """Counters: windows seen, decisions, published, below_confidence, nonfinite, no_power."""
+        return dict(self._stats)
+
+    def _read_tags(self, n):
+        for tag in self.get_tags_in_window(0, 0, n):
+            key = pmt.symbol_to_string(tag.key)
+            if key == "rx_time" and pmt.is_tuple(tag.value):
+                secs = pmt.to_uint64(pmt.tuple_ref(tag.value, 0)) + pmt.to_double(pmt.tuple_ref(tag.value, 1))
+                self._rx_time = (tag.offset, secs)
+            elif key == "rx_freq" and pmt.is_number(tag.value):
+                self._rx_freq = pmt.to_double(tag.value)
+            elif key == "rx_rate" and pmt.is_number(tag.value):
+                self.samp_rate = pmt.to_double(tag.value)
+
+    def work(self, input_items, output_items):
+        inp = input_items[0]
+        n = len(inp)
+        output_items[0][:] = inp
+        self._read_tags(n)
+        self._buf = np.concatenate((self._buf, inp)) if len(self._buf) else inp.copy()
+        end = self._buf_start + len(self._buf)
+        count = 0 if self._next + self.window > end else (end - self.window - self._next) // self.hop + 1
+        if count:
+            first = self._next - self._buf_start
+            starts = first + self.hop * np.arange(count)
+            windows = self._buf[starts[:, None] + np.arange(self.window)]
+            probs, status = self.clf.classify(windows)
+            offsets = self._next + self.hop * np.arange(count)
+            self._stats["windows"] += count
+            self._stats["nonfinite"] += int(np.sum(status == FrameClassifier.NONFINITE))
+            self._stats["no_power"] += int(np.sum(status == FrameClassifier.NO_POWER))
+            self._acc.extend(zip(offsets.tolist(), probs, status))
+            self._next += self.hop * count
+            self._decide()
+        keep_from = min(self._next, end) - self._buf_start
+        self._buf = self._buf[keep_from:]
+        self._buf_start += keep_from
+        return n
+
+    def _decide(self):
+        k = self.average
+        full = len(self._acc) // k * k
+        for i in range(0, full, k):
+            group = self._acc[i:i + k]
+            valid = [p for _, p, s in group if s == FrameClassifier.VALID]
+            self._stats["decisions"] += 1
+            if not valid:
+                continue  # counted as nonfinite / no_power above; nothing to guess
+            probs = valid[0] if len(valid) == 1 else np.mean(valid, axis=0)
+            idx = int(np.argmax(probs))
+            conf = float(probs[idx])
+            if conf < self.min_confidence:
+                self._stats["below_confidence"] += 1
+                continue
+            self._publish(group[0][0], group[-1][0] + self.window - 1, idx, conf, probs,
+                          len(valid))
+        del self._acc[:full]
+
+    def _publish(self, offset, ready, idx, conf, probs, windows):
+        """Publish a decision; `ready` is the sample where its last window ends (tag position)."""
+        k = self._keys
+        d = pmt.make_dict()
+        d = pmt.dict_add(d, k["label"], self._labels[idx])
+        d = pmt.dict_add(d, k["index"], pmt.from_long(idx))
+        d = pmt.dict_add(d, k["confidence"], pmt.from_double(conf))
+        d = pmt.dict_add(d, k["probabilities"], pmt.init_f32vector(len(probs), probs.tolist()))
+        d = pmt.dict_add(d, k["offset"], pmt.from_uint64(offset))
+        d = pmt.dict_add(d, k["window"], pmt.from_long(self.window))
+        d = pmt.dict_add(d, k["windows"], pmt.from_long(windows))
+        d = pmt.dict_add(d, k["model"], self._model)
+        if self._rx_time is not None and self.samp_rate > 0:
+            t = self._rx_time[1] + (offset - self._rx_time[0]) / self.samp_rate
+            whole = int(np.floor(t))
+            d = pmt.dict_add(d, k["rx_time"], pmt.make_tuple(pmt.from_uint64(whole),
+                                                             pmt.from_double(t - whole)))
+        if self._rx_freq is not None:
+            d = pmt.dict_add(d, k["rx_freq"], pmt.from_double(self._rx_freq))
+        self.message_port_pub(self.port, d)
+        self._stats["published"] += 1
+        if self.tag_output:
+            self.add_item_tag(0, ready, self._tag_key, d)

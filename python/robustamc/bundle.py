@@ -1,0 +1,158 @@
+"""Model bundles: `<name>.safetensors` (weights) + `<name>.json` (everything else).
+
+Never pickle: weights are read with safetensors, metadata with json, and anything that does
+not match the format fails with BundleError before a model is built.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from .constants import CLASSES, SAMPLE_RATE, SAMPLES_PER_SYMBOL, WINDOW
+from .models import build_model, count_macs, count_parameters
+from .normalize import NORMALIZATIONS
+
+FORMAT = "robustamc-bundle"
+FORMAT_VERSION = 1
+DEFAULT_DIR = Path(__file__).resolve().parent / "default_models"
+DEFAULT_NAME = "compact"
+
+
+class BundleError(Exception):
+    """A bundle is missing, malformed, tampered with or incompatible."""
+
+
+@dataclass
+class Bundle:
+    model: torch.nn.Module
+    meta: dict
+    path: Path = field(default=None)
+
+    @property
+    def name(self) -> str:
+        return self.meta["name"]
+
+    @property
+    def normalization(self) -> str:
+        return self.meta["normalization"]
+
+    @property
+    def window(self) -> int:
+        return self.meta["window"]
+
+
+def bundle_paths(path) -> tuple[Path, Path]:
+    """(weights, json) paths for a bundle given by either file or the common stem."""
+    p = Path(path)
+    if p.suffix in (".json", ".safetensors"):
+        p = p.with_suffix("")
+    return p.with_suffix(".safetensors"), p.with_suffix(".json")
+
+
+def default_bundle_path(name: str = DEFAULT_NAME) -> Path:
+    return DEFAULT_DIR / f"{name}.json"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def save_bundle(model: torch.nn.Module, path, *, name: str | None = None,
+                normalization: str = "unit-power", extra: dict | None = None) -> Path:
+    """Write a bundle; `extra` adds keys (training command, data, seed, metrics...)."""
+    weights, meta_path = bundle_paths(path)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    if normalization not in NORMALIZATIONS:
+        raise BundleError(f"unknown normalisation {normalization!r}")
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    _atomic_write(weights, lambda p: save_file(state, str(p)))
+    cfg = model.config
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": name or weights.stem,
+        "architecture": cfg.to_dict(),
+        "classes": list(CLASSES),
+        "window": cfg.window,
+        "normalization": normalization,
+        "sample_rate": SAMPLE_RATE,
+        "samples_per_symbol": SAMPLES_PER_SYMBOL,
+        "parameters": count_parameters(model),
+        "macs_per_frame": count_macs(cfg),
+        "weights_file": weights.name,
+        "weights_sha256": _sha256(weights),
+    }
+    meta.update(extra or {})
+    _atomic_write(meta_path, lambda p: p.write_text(json.dumps(meta, indent=2) + "\n"))
+    return meta_path
+
+
+def read_meta(path) -> dict:
+    """Validated bundle metadata (no weights loaded)."""
+    weights, meta_path = bundle_paths(path)
+    if not meta_path.is_file():
+        raise BundleError(f"bundle metadata not found: {meta_path}")
+    raw = meta_path.read_bytes()
+    if raw[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
+        raise BundleError(f"{meta_path} is a pickle; bundles are JSON + safetensors only")
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BundleError(f"{meta_path} is not valid JSON: {e}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise BundleError(f"{meta_path} is not a {FORMAT} file")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise BundleError(f"{meta_path}: unsupported format version {meta.get('format_version')!r}"
+                          f" (this gr-robustamc reads version {FORMAT_VERSION})")
+    if meta.get("classes") != list(CLASSES):
+        raise BundleError(f"{meta_path}: class list {meta.get('classes')} differs from "
+                          f"gr-robustamc's {list(CLASSES)}")
+    if meta.get("normalization") not in NORMALIZATIONS:
+        raise BundleError(f"{meta_path}: unknown normalisation {meta.get('normalization')!r}")
+    for key in ("architecture", "window", "weights_sha256"):
+        if key not in meta:
+            raise BundleError(f"{meta_path}: missing field {key!r}")
+    return meta
+
+
+def load_bundle(path=None, device: str | torch.device = "cpu") -> Bundle:
+    """Load and verify a bundle (None or '' = the shipped default); model in eval mode."""
+    if not path:
+        path = default_bundle_path()
+    weights, meta_path = bundle_paths(path)
+    meta = read_meta(meta_path)
+    if not weights.is_file():
+        raise BundleError(f"bundle weights not found: {weights}")
+    digest = _sha256(weights)
+    if digest != meta["weights_sha256"]:
+        raise BundleError(f"{weights}: sha256 {digest[:12]}... does not match the bundle's "
+                          f"{str(meta['weights_sha256'])[:12]}... (file changed or corrupted)")
+    try:
+        state = load_file(str(weights), device="cpu")
+    except (SafetensorError, OSError, ValueError) as e:
+        raise BundleError(f"{weights} is not a valid safetensors file: {e}") from None
+    try:
+        model = build_model(meta["architecture"])
+        model.load_state_dict(state, strict=True)
+    except (ValueError, TypeError, RuntimeError) as e:
+        raise BundleError(f"{meta_path}: weights do not fit the architecture: {e}") from None
+    if model.config.window != meta["window"]:
+        raise BundleError(f"{meta_path}: window {meta['window']} != architecture window")
+    return Bundle(model.to(device).eval(), meta, meta_path)

@@ -1,0 +1,38 @@
+"""Small helpers shared by the programs in apps/ (argument conventions, seeding)."""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shlex
+import sys
+
+import numpy as np
+import torch
+
+
+def add_common_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="random seed (data and model init)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads (0 = PyTorch's default)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def setup(args) -> None:
+    """Seed every generator and set thread counts from the common arguments."""
+    if getattr(args, "threads", 0):
+        torch.set_num_threads(args.threads)
+    seed = getattr(args, "seed", 0)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def command_line() -> str:
+    """The command as typed, for provenance in bundles and reports."""
+    return " ".join(shlex.quote(a) for a in [os.path.basename(sys.argv[0])] + sys.argv[1:])
+
+
+def fail(msg: str, code: int = 2):
+    print(f"error: {msg}", file=sys.stderr)
+    raise SystemExit(code)

@@ -1,0 +1,243 @@
+"""Data sets: synthetic files, on-the-fly frame streams, and the real RadioML files.
+
+A data set in memory is a `FrameSet` (x float32 (N, 2, W), y int64 class indices in CLASSES
+order, snr int SNR labels in dB, meta dict). Files are `.npz` written without pickles
+(`allow_pickle=False` on read), the metadata as a JSON string.
+"""
+from __future__ import annotations
+
+import io
+import json
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .constants import CLASSES, SNRS_DB, WINDOW
+from .normalize import NORMALIZATIONS, normalize
+from .synth import Synthesizer
+
+
+class DatasetError(Exception):
+    """A data file is missing, malformed, hostile or in an unexpected format."""
+
+
+@dataclass
+class FrameSet:
+    x: np.ndarray
+    y: np.ndarray
+    snr: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+# --------------------------------------------------------------------------- synthetic
+def synthesize_grid(per_pair: int, seed: int, synth: Synthesizer | None = None,
+                    normalization: str = "unit-power", batch: int = 8192,
+                    progress: bool = False) -> FrameSet:
+    """`per_pair` frames for every (class, SNR) pair, like RadioML 2016.10a's layout."""
+    synth = synth or Synthesizer()
+    y = np.repeat(np.arange(len(CLASSES)), len(SNRS_DB) * per_pair)
+    snr = np.tile(np.repeat(np.array(SNRS_DB), per_pair), len(CLASSES))
+    gen = torch.Generator().manual_seed(int(seed))
+    chunks = []
+    starts = range(0, len(y), batch)
+    if progress:
+        from tqdm import tqdm
+        starts = tqdm(starts, desc="synthesising", unit="batch")
+    for i in starts:
+        xb = synth.frames(torch.from_numpy(y[i:i + batch]), torch.from_numpy(snr[i:i + batch]), gen)
+        chunks.append(normalize(xb, normalization).cpu().numpy())
+    meta = {"source": "synthetic", "seed": int(seed), "per_pair": per_pair,
+            "normalization": normalization, "classes": list(CLASSES),
+            "snrs_db": list(SNRS_DB), "synthesizer": synth.describe()}
+    return FrameSet(np.concatenate(chunks), y.astype(np.int64), snr.astype(np.int64), meta)
+
+
+class SyntheticStream:
+    """Fresh synthetic batches, reproducible per (seed, epoch, step) for exact resumes."""
+
+    def __init__(self, seed: int, synth: Synthesizer | None = None):
+        self.seed = int(seed)
+        self.synth = synth or Synthesizer()
+
+    def batch(self, epoch: int, step: int, size: int):
+        seed = int(np.random.SeedSequence([self.seed, epoch, step]).generate_state(1)[0])
+        x, y, snr = self.synth.random(size, seed=seed)
+        return x, y
+
+    def describe(self) -> dict:
+        return {"source": "synthetic-on-the-fly", "seed": self.seed,
+                "synthesizer": self.synth.describe()}
+
+
+class FileStream:
+    """Shuffled batches from a FrameSet; the order is a function of (seed, epoch)."""
+
+    def __init__(self, frames: FrameSet, seed: int):
+        self.frames = frames
+        self.seed = int(seed)
+        self._perm_epoch, self._perm = None, None
+
+    def batch(self, epoch: int, step: int, size: int):
+        if self._perm_epoch != epoch:
+            rng = np.random.default_rng([self.seed, epoch])
+            self._perm, self._perm_epoch = rng.permutation(len(self.frames)), epoch
+        idx = np.take(self._perm, np.arange(step * size, (step + 1) * size), mode="wrap")
+        return torch.from_numpy(self.frames.x[idx]), torch.from_numpy(self.frames.y[idx])
+
+    def describe(self) -> dict:
+        return {"source": "file", "seed": self.seed, "file_meta": self.frames.meta}
+
+
+# --------------------------------------------------------------------------- .npz files
+def save_frames(frames: FrameSet, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, x=frames.x.astype(np.float32), y=frames.y, snr=frames.snr,
+             meta=np.array(json.dumps(frames.meta)))
+    tmp.replace(path)
+    return path
+
+
+def load_frames(path) -> FrameSet:
+    """Read a data set: our `.npz`, RadioML 2016.10a `.pkl`, or RadioML 2018.01A `.hdf5`."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"data file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".pkl":
+        return load_rml2016(path)
+    if suffix in (".h5", ".hdf5"):
+        return load_rml2018(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = {"x", "y", "snr", "meta"} - set(z.files)
+            if missing:
+                raise DatasetError(f"{path}: missing arrays {sorted(missing)}")
+            fs = FrameSet(z["x"], z["y"].astype(np.int64), z["snr"].astype(np.int64),
+                          json.loads(str(z["meta"])))
+    except (ValueError, OSError, json.JSONDecodeError) as e:
+        raise DatasetError(f"{path} is not a gr-robustamc data file: {e}") from None
+    _check_frames(fs, path)
+    return fs
+
+
+def _check_frames(fs: FrameSet, path) -> None:
+    if fs.x.ndim != 3 or fs.x.shape[1] != 2:
+        raise DatasetError(f"{path}: frames must be (N, 2, W), got {fs.x.shape}")
+    if not (len(fs.x) == len(fs.y) == len(fs.snr)):
+        raise DatasetError(f"{path}: x, y and snr lengths differ")
+    if len(fs.y) and (fs.y.min() < 0 or fs.y.max() >= len(CLASSES)):
+        raise DatasetError(f"{path}: class indices outside 0..{len(CLASSES) - 1}")
+    norm = fs.meta.get("normalization")
+    if norm is not None and norm not in NORMALIZATIONS + ("none",):
+        raise DatasetError(f"{path}: unknown normalisation {norm!r}")
+
+
+# --------------------------------------------------------------------------- RadioML 2016.10a
+class _RML2016Unpickler(pickle.Unpickler):
+    """Accepts only what RML2016.10a_dict.pkl holds: a dict of NumPy arrays."""
+
+    _ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"), ("numpy", "dtype"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        raise DatasetError(f"refusing to load {module}.{name}: a RadioML 2016.10a pickle "
+                           f"holds only NumPy arrays")
+
+
+def load_rml2016(path, normalization: str = "none") -> FrameSet:
+    """RadioML 2016.10a (`RML2016.10a_dict.pkl`): dict {(mod, snr): (n, 2, 128) float32}."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            data = _RML2016Unpickler(f, encoding="latin1").load()
+    except DatasetError:
+        raise
+    except Exception as e:  # any malformed pickle: truncated, wrong opcodes...
+        raise DatasetError(f"{path} is not a readable RadioML 2016.10a pickle: {e}") from None
+    if not isinstance(data, dict) or not data:
+        raise DatasetError(f"{path}: expected a non-empty dict keyed by (modulation, snr)")
+    xs, ys, snrs = [], [], []
+    for key, arr in sorted(data.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
+                           if isinstance(kv[0], tuple) and len(kv[0]) == 2 else ("", 0)):
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise DatasetError(f"{path}: key {key!r} is not (modulation, snr)")
+        mod, snr = key
+        mod = mod.decode() if isinstance(mod, bytes) else mod
+        if mod not in CLASSES:
+            raise DatasetError(f"{path}: unknown modulation {mod!r}")
+        if not isinstance(arr, np.ndarray) or arr.ndim != 3 or arr.shape[1:] != (2, WINDOW):
+            raise DatasetError(f"{path}: {key!r} must hold an (n, 2, {WINDOW}) array")
+        xs.append(arr.astype(np.float32))
+        ys.append(np.full(len(arr), CLASSES.index(mod), dtype=np.int64))
+        snrs.append(np.full(len(arr), int(snr), dtype=np.int64))
+    x = np.concatenate(xs)
+    if normalization != "none":
+        x = normalize(x, normalization).astype(np.float32)
+    return FrameSet(x, np.concatenate(ys), np.concatenate(snrs),
+                    {"source": "RadioML 2016.10a", "file": str(path), "normalization": normalization})
+
+
+# --------------------------------------------------------------------------- RadioML 2018.01A
+#: RadioML 2018.01A class order (one-hot columns of Y), as published with the data set.
+RML2018_CLASSES = (
+    "OOK", "4ASK", "8ASK", "BPSK", "QPSK", "8PSK", "16PSK", "32PSK", "16APSK", "32APSK",
+    "64APSK", "128APSK", "16QAM", "32QAM", "64QAM", "128QAM", "256QAM", "AM-SSB-WC",
+    "AM-SSB-SC", "AM-DSB-WC", "AM-DSB-SC", "FM", "GMSK", "OQPSK",
+)
+#: The 2018 classes that are the same modulation as one of ours.
+RML2018_TO_OURS = {"BPSK": "BPSK", "QPSK": "QPSK", "8PSK": "8PSK", "16QAM": "QAM16",
+                   "64QAM": "QAM64", "4ASK": "PAM4", "AM-DSB-WC": "AM-DSB",
+                   "AM-SSB-SC": "AM-SSB", "FM": "WBFM"}
+
+
+def load_rml2018(path, normalization: str = "none", max_frames: int | None = None) -> FrameSet:
+    """RadioML 2018.01A HDF5 (X (N, 1024, 2), Y one-hot (N, 24), Z SNR (N, 1)).
+
+    Keeps the frames whose class is one of ours (RML2018_TO_OURS) and cuts each 1024-sample
+    frame into 128-sample windows. Note: 2018.01A is not at our 8 samples per symbol.
+    """
+    try:
+        import h5py
+    except ImportError:
+        raise DatasetError("reading RadioML 2018.01A needs h5py (pip install h5py)") from None
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            for k in ("X", "Y", "Z"):
+                if k not in f or not isinstance(f[k], h5py.Dataset):
+                    raise DatasetError(f"{path}: missing dataset {k!r}")
+            X, Y, Z = f["X"], f["Y"], f["Z"]
+            n = X.shape[0] if max_frames is None else min(max_frames, X.shape[0])
+            if X.ndim != 3 or X.shape[2] != 2 or X.shape[1] % WINDOW:
+                raise DatasetError(f"{path}: X must be (N, k*{WINDOW}, 2), got {X.shape}")
+            if Y.shape != (X.shape[0], len(RML2018_CLASSES)) or Z.shape[0] != X.shape[0]:
+                raise DatasetError(f"{path}: Y must be (N, 24) one-hot and Z (N, 1)")
+            x, y, z = X[:n], np.argmax(Y[:n], axis=1), np.asarray(Z[:n]).reshape(-1)
+    except DatasetError:
+        raise
+    except (OSError, ValueError, TypeError) as e:
+        raise DatasetError(f"{path} is not a readable RadioML 2018.01A file: {e}") from None
+    ours = np.array([CLASSES.index(RML2018_TO_OURS[c]) if c in RML2018_TO_OURS else -1
+                     for c in RML2018_CLASSES])
+    keep = ours[y] >= 0
+    x, y, z = x[keep], ours[y[keep]], z[keep]
+    per = x.shape[1] // WINDOW
+    frames = x.reshape(len(x), per, WINDOW, 2).transpose(0, 1, 3, 2).reshape(-1, 2, WINDOW)
+    frames = frames.astype(np.float32)
+    if normalization != "none":
+        frames = normalize(frames, normalization).astype(np.float32)
+    return FrameSet(frames, np.repeat(y, per).astype(np.int64), np.repeat(z, per).astype(np.int64),
+                    {"source": "RadioML 2018.01A", "file": str(path), "normalization": normalization,
+                     "class_map": RML2018_TO_OURS})

@@ -1,0 +1,50 @@
+"""Batched inference on raw IQ windows with a bundle, as the live blocks use it."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .bundle import load_bundle
+from .normalize import normalize
+
+#: Windows whose mean power is below this (linear, full scale 1.0) carry no signal to classify.
+MIN_POWER = 1e-20
+
+
+class FrameClassifier:
+    """Classifies windows of complex samples with a bundle (None/'' = shipped default).
+
+    `classify` returns class probabilities for the valid windows and a status per window:
+    0 = classified, 1 = non-finite samples, 2 = no power. Invalid windows are never guessed at.
+    """
+
+    VALID, NONFINITE, NO_POWER = 0, 1, 2
+
+    def __init__(self, bundle=None, device: str = "cpu"):
+        self.bundle = load_bundle(bundle, device=device)
+        self.model = self.bundle.model
+        self.device = torch.device(device)
+        self.window = self.bundle.window
+        self.classes = list(self.bundle.meta["classes"])
+        self.name = self.bundle.name
+
+    def classify(self, windows: np.ndarray):
+        """`windows`: complex (N, W). Returns (probs float32 (N, C), NaN rows if invalid; status int8 (N,))."""
+        windows = np.asarray(windows)
+        n = windows.shape[0]
+        status = np.zeros(n, dtype=np.int8)
+        finite = np.isfinite(windows.view(np.float32)).all(axis=1) if windows.dtype == np.complex64 \
+            else np.isfinite(windows).all(axis=1)
+        status[~finite] = self.NONFINITE
+        with np.errstate(invalid="ignore", over="ignore"):
+            power = np.mean(np.abs(windows) ** 2, axis=1)
+        status[finite & ~(power > MIN_POWER)] = self.NO_POWER
+        probs = np.full((n, len(self.classes)), np.nan, dtype=np.float32)
+        ok = status == self.VALID
+        if ok.any():
+            w = windows[ok]
+            x = torch.from_numpy(np.stack([w.real, w.imag], axis=1).astype(np.float32, copy=False))
+            x = normalize(x.to(self.device), self.bundle.normalization)
+            with torch.inference_mode():
+                probs[ok] = torch.softmax(self.model(x), dim=1).cpu().numpy()
+        return probs, status

@@ -1,0 +1,134 @@
+"""Training engine: epochs of batches from a stream, validation, atomic checkpoints, resume.
+
+Resuming is exact: model init depends only on the seed, batches only on (seed, epoch, step),
+and a checkpoint at the end of each epoch holds model, optimiser, scheduler and history.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .datasets import FrameSet
+from .evaluation import accuracy_by_snr, predict
+from .normalize import normalize
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    steps_per_epoch: int = 200
+    batch_size: int = 256
+    lr: float = 2e-3
+    weight_decay: float = 0.02
+    warmup_steps: int = 200
+    normalization: str = "unit-power"
+    seed: int = 0
+    label_smoothing: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(requested)
+
+
+def _lr_lambda(cfg: TrainConfig):
+    total = cfg.epochs * cfg.steps_per_epoch
+
+    def f(step):
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        progress = (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return f
+
+
+def _save_checkpoint(path: Path, state: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Checkpoints hold tensors and plain types only (weights_only: no code runs on load)."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_dir,
+          resume: bool = False, device: str = "auto", progress: bool = True,
+          log=print) -> dict:
+    """Train `model` in place; returns {'history': [...], 'val': final accuracy dict}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dev = pick_device(device)
+    model.to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(cfg))
+    ckpt_path = out_dir / "checkpoint.pt"
+    history, start_epoch = [], 0
+    if resume:
+        if not ckpt_path.is_file():
+            raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
+        ck = load_checkpoint(ckpt_path)
+        if ck["train_config"] != cfg.to_dict():
+            raise ValueError("--resume: the checkpoint was made with other training settings:\n"
+                             f"  checkpoint: {ck['train_config']}\n  now:        {cfg.to_dict()}")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        sched.load_state_dict(ck["scheduler"])
+        history = json.loads(ck["history"])
+        start_epoch = ck["epoch"] + 1
+        log(f"resumed from {ckpt_path} after epoch {ck['epoch'] + 1}")
+    for epoch in range(start_epoch, cfg.epochs):
+        model.train()
+        t0 = time.time()
+        steps = range(cfg.steps_per_epoch)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            steps = bar = tqdm(steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
+                               leave=False, dynamic_ncols=True)
+        loss_sum = correct = seen = 0
+        for step in steps:
+            x, y = stream.batch(epoch, step, cfg.batch_size)
+            x = normalize(x.to(dev).float(), cfg.normalization)
+            y = y.to(dev)
+            logits = model(x)
+            loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            loss_sum += loss.item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            seen += len(y)
+            if bar is not None and step % 10 == 0:
+                bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}%")
+        if bar is not None:
+            bar.close()
+        pred = predict(model, val.x, cfg.normalization, device=dev)
+        acc = accuracy_by_snr(pred, val.y, val.snr)
+        rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+               "val_acc": acc["overall"], "val_high_snr": acc["high_snr"],
+               "lr": sched.get_last_lr()[0], "seconds": time.time() - t0}
+        history.append(rec)
+        _save_checkpoint(ckpt_path, {
+            "model": model.state_dict(), "optimizer": opt.state_dict(),
+            "scheduler": sched.state_dict(), "epoch": epoch, "history": json.dumps(history),
+            "train_config": cfg.to_dict()})
+        log(f"epoch {epoch + 1}/{cfg.epochs}: loss {rec['train_loss']:.3f} "
+            f"train {100 * rec['train_acc']:.1f}% val {100 * acc['overall']:.1f}% "
+            f"(>=10 dB {100 * acc['high_snr']:.1f}%) {rec['seconds']:.0f}s")
+    pred = predict(model, val.x, cfg.normalization, device=dev)
+    return {"history": history, "val": accuracy_by_snr(pred, val.y, val.snr), "pred": pred}
