@@ -147,6 +147,8 @@ class _RML2016Unpickler(pickle.Unpickler):
     _ALLOWED = {
         ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
         ("numpy", "ndarray"), ("numpy", "dtype"),
+        # protocol-2 pickles written by Python 3 spell bytes as _codecs.encode(str, 'latin1')
+        ("_codecs", "encode"),
     }
 
     def find_class(self, module, name):

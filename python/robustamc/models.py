@@ -27,7 +27,12 @@ class TransformerConfig:
     patch: int = 8
     window: int = WINDOW
     num_classes: int = len(CLASSES)
+    features: str = "iq"   # "iq" or "iq-moments" (adds x^2/|x| and x^4/|x|^3 per sample)
     arch: str = "transformer"
+
+    @property
+    def channels(self) -> int:
+        return {"iq": 2, "iq-moments": 6}[self.features]
 
     @property
     def tokens(self) -> int:
@@ -47,9 +52,26 @@ class TransformerConfig:
 
 #: Named configurations. `compact` is the IoT student (< 25k parameters).
 CONFIGS = {
-    "teacher": TransformerConfig(dim=128, depth=4, heads=8, mlp_dim=256, patch=8),
-    "compact": TransformerConfig(dim=32, depth=2, heads=4, mlp_dim=64, patch=8),
+    "teacher": TransformerConfig(dim=128, depth=4, heads=8, mlp_dim=256, patch=8,
+                                 features="iq-moments"),
+    "compact": TransformerConfig(dim=32, depth=2, heads=4, mlp_dim=64, patch=8,
+                                 features="iq-moments"),
 }
+
+
+def iq_moments(x: torch.Tensor) -> torch.Tensor:
+    """(N, 2, W) -> (N, 6, W): x, x^2/|x| and x^4/|x|^3 as I/Q pairs.
+
+    The squared and fourth-power terms keep |x| as magnitude and multiply the phase by 2 and
+    4, which makes BPSK/PAM and QPSK constellations collapse to lines and points (the classic
+    higher-order-moment features for telling PSK orders apart). Smooth and deterministic, so
+    gradients (and attacks) pass through unchanged in kind.
+    """
+    z = torch.complex(x[:, 0], x[:, 1])
+    mag = z.abs().clamp_min(1e-6)
+    u = z / mag
+    z2, z4 = mag * u ** 2, mag * u ** 4
+    return torch.stack([x[:, 0], x[:, 1], z2.real, z2.imag, z4.real, z4.imag], dim=1)
 
 
 class Attention(nn.Module):
@@ -95,7 +117,9 @@ class IQTransformer(nn.Module):
         c = self.config = config
         if c.window % c.patch:
             raise ValueError(f"window {c.window} is not a multiple of patch {c.patch}")
-        self.embed = nn.Linear(2 * c.patch, c.dim)
+        if c.features not in ("iq", "iq-moments"):
+            raise ValueError(f"unknown features {c.features!r}")
+        self.embed = nn.Linear(c.channels * c.patch, c.dim)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, c.dim))
         self.pos = nn.Parameter(torch.randn(1, c.tokens, c.dim) * 0.02)
         self.layers = nn.ModuleList(EncoderLayer(c.dim, c.heads, c.mlp_dim)
@@ -107,8 +131,11 @@ class IQTransformer(nn.Module):
         """Logits (N, classes); with `return_attention`, also a list of (N, H, T, T) maps."""
         c = self.config
         n = x.shape[0]
-        # (N, 2, W) -> (N, W/P, 2P): each token holds P consecutive I and Q samples
-        tok = x.view(n, 2, c.window // c.patch, c.patch).permute(0, 2, 1, 3).reshape(n, -1, 2 * c.patch)
+        if c.features == "iq-moments":
+            x = iq_moments(x)
+        # (N, C, W) -> (N, W/P, C*P): each token holds P consecutive samples of every channel
+        ch = x.shape[1]
+        tok = x.view(n, ch, c.window // c.patch, c.patch).permute(0, 2, 1, 3).reshape(n, -1, ch * c.patch)
         h = torch.cat([self.cls_token.expand(n, -1, -1), self.embed(tok)], dim=1) + self.pos
         maps = []
         for layer in self.layers:
@@ -142,4 +169,4 @@ def count_macs(config: TransformerConfig) -> int:
     c = config
     t = c.tokens
     per_layer = t * (3 * c.dim * c.dim + c.dim * c.dim + 2 * c.dim * c.mlp_dim) + 2 * t * t * c.dim
-    return (c.window // c.patch) * 2 * c.patch * c.dim + c.depth * per_layer + c.dim * c.num_classes
+    return (c.window // c.patch) * c.channels * c.patch * c.dim + c.depth * per_layer + c.dim * c.num_classes

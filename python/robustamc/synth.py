@@ -29,7 +29,7 @@ class ChannelConfig:
     Frequencies in Hz at the model rate, delays in samples, sample-rate offset in ppm.
     """
 
-    cfo_max_hz: float = 500.0          # carrier frequency offset, uniform in +-max
+    cfo_max_hz: float = 100.0          # carrier frequency offset, uniform in +-max
     sro_max_ppm: float = 250.0         # sample-rate offset, uniform in +-max
     path_delays: tuple = (0.0, 0.9, 1.7)   # multipath tap delays (samples)
     path_gains: tuple = (1.0, 0.8, 0.3)    # multipath tap mean amplitudes

@@ -1,0 +1,86 @@
+#
+# Copyright 2026 gr-robustamc authors.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+"""stock_modulation_source: one of the 11 classes made by GNU Radio's own stock blocks."""
+
+import math
+
+import numpy as np
+from gnuradio import analog, blocks, digital, filter, gr
+from gnuradio.digital import qam
+
+from robustamc.constants import CLASSES, SAMPLES_PER_SYMBOL
+
+_SPS = SAMPLES_PER_SYMBOL
+_H = 0.5  # CPFSK and GFSK modulation index, as in robustamc.synth
+
+
+def _constellation(name):
+    if name == "PAM4":
+        return digital.constellation_calcdist([-3, -1, 1, 3], [0, 1, 3, 2], 4, 1,
+                                              digital.constellation.AMPLITUDE_NORMALIZATION)
+    return {"BPSK": digital.constellation_bpsk, "QPSK": digital.constellation_qpsk,
+            "8PSK": digital.constellation_8psk, "QAM16": digital.constellation_16qam,
+            "QAM64": lambda: qam.qam_constellation(constellation_points=64)}[name]()
+
+
+class stock_modulation_source(gr.hier_block2):
+    """Baseband `modulation` (one of robustamc's 11 classes) from stock GNU Radio blocks.
+
+    Output: complex at the model rate (200 kHz), 8 samples per symbol, scaled to unit mean
+    power. Digital classes take random bytes through digital.generic_mod (RRC, roll-off
+    0.35), digital.gfsk_mod (BT 0.35, h 0.5) or analog.cpfsk_bc (h 0.5); analog classes take a
+    three-tone audio test signal (300, 1100, 2300 Hz) through analog.wfm_tx (75 kHz
+    deviation), an AM-DSB chain (1 + 0.8 a(t)) or a Hilbert-filter upper-sideband SSB chain.
+    """
+
+    def __init__(self, modulation="QPSK", seed=0, samp_rate=200e3):
+        gr.hier_block2.__init__(self, "stock_modulation_source", gr.io_signature(0, 0, 0),
+                                gr.io_signature(1, 1, gr.sizeof_gr_complex))
+        if modulation not in CLASSES:
+            raise ValueError(f"unknown modulation {modulation!r}; known: {', '.join(CLASSES)}")
+        self.modulation = modulation
+        chain = self._build(modulation, int(seed), float(samp_rate))
+        self.gain = blocks.multiply_const_cc(1.0 / math.sqrt(self._power(modulation, samp_rate)))
+        self.connect(*chain, self.gain, self)
+
+    @staticmethod
+    def _build(name, seed, rate):
+        if name in ("BPSK", "QPSK", "8PSK", "QAM16", "QAM64", "PAM4"):
+            src = analog.random_uniform_source_b(0, 256, seed)
+            return [src, digital.generic_mod(_constellation(name), differential=False,
+                                             samples_per_symbol=_SPS, excess_bw=0.35)]
+        if name == "GFSK":
+            src = analog.random_uniform_source_b(0, 256, seed)
+            return [src, digital.gfsk_mod(samples_per_symbol=_SPS,
+                                          sensitivity=math.pi * _H / _SPS, bt=0.35)]
+        if name == "CPFSK":
+            return [analog.random_uniform_source_b(0, 2, seed), analog.cpfsk_bc(_H, 1.0, _SPS)]
+        # analog classes: audio test tones at the model rate
+        tones = [analog.sig_source_f(rate, analog.GR_COS_WAVE, f, a)
+                 for f, a in ((300, 0.4), (1100, 0.3), (2300, 0.2))]
+        audio = blocks.add_ff()
+        hb = gr.hier_block2("audio", gr.io_signature(0, 0, 0), gr.io_signature(1, 1, gr.sizeof_float))
+        for i, t in enumerate(tones):
+            hb.connect(t, (audio, i))
+        hb.connect(audio, hb)
+        if name == "WBFM":
+            return [hb, analog.wfm_tx(audio_rate=int(rate), quad_rate=int(rate), max_dev=75e3)]
+        if name == "AM-DSB":
+            return [hb, blocks.multiply_const_ff(0.8), blocks.add_const_ff(1.0),
+                    blocks.float_to_complex()]
+        return [hb, filter.hilbert_fc(129)]  # AM-SSB: a(t) + j*H{a(t)}, upper sideband
+
+    @classmethod
+    def _power(cls, name, rate, n=1 << 15):
+        """Mean power of the raw chain, measured once so the output has unit power."""
+        tb = gr.top_block()
+        chain = cls._build(name, 12345, rate)
+        head = blocks.head(gr.sizeof_gr_complex, n)
+        sink = blocks.vector_sink_c()
+        tb.connect(*chain, head, sink)
+        tb.run()
+        x = np.asarray(sink.data()[n // 4:])
+        return float(np.mean(np.abs(x) ** 2))

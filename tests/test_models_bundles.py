@@ -1,0 +1,105 @@
+import json
+import pickle
+
+import pytest
+import torch
+
+from robustamc.bundle import BundleError, load_bundle, read_meta, save_bundle
+from robustamc.constants import CLASSES
+from robustamc.models import CONFIGS, build_model, count_macs, count_parameters
+
+
+def test_named_configs_sizes_and_attention_maps():
+    compact, teacher = build_model("compact"), build_model("teacher")
+    assert count_parameters(compact) <= 25_000
+    assert count_parameters(teacher) >= 20 * count_parameters(compact)
+    x = torch.randn(3, 2, 128)
+    logits, maps = teacher(x, return_attention=True)
+    c = CONFIGS["teacher"]
+    assert logits.shape == (3, len(CLASSES))
+    assert len(maps) == c.depth
+    assert all(m.shape == (3, c.heads, c.tokens, c.tokens) for m in maps)
+    assert torch.allclose(maps[0].sum(-1), torch.ones(3, c.heads, c.tokens), atol=1e-5)
+    # the attention path and the fused path give the same logits
+    assert torch.allclose(teacher(x), logits, atol=1e-5)
+    assert count_macs(c) > count_macs(CONFIGS["compact"]) > 0
+
+
+def test_forward_is_deterministic():
+    m = build_model("compact").eval()
+    x = torch.randn(5, 2, 128)
+    assert torch.equal(m(x), m(x))
+
+
+def test_bad_configs():
+    with pytest.raises(ValueError, match="unknown model config"):
+        build_model("huge")
+    with pytest.raises(ValueError, match="unknown architecture fields"):
+        build_model({"dim": 32, "wings": 2})
+
+
+def test_bundle_roundtrip(tmp_path):
+    torch.manual_seed(1)
+    m = build_model("compact").eval()
+    path = save_bundle(m, tmp_path / "m.json", extra={"seed": 1})
+    b = load_bundle(path)
+    x = torch.randn(4, 2, 128)
+    assert torch.equal(b.model(x), m(x))
+    assert b.meta["seed"] == 1 and b.meta["classes"] == list(CLASSES)
+    assert b.normalization == "unit-power" and b.window == 128
+    assert (tmp_path / "m.safetensors").is_file()
+    # either file or the stem names the bundle
+    assert load_bundle(tmp_path / "m.safetensors").name == "m"
+
+
+def test_default_bundle_ships_and_loads():
+    b = load_bundle(None)
+    assert b.meta["parameters"] <= 25_000
+    assert "training_command" in b.meta and "metrics" in b.meta
+    assert (b.path.parent / "teacher.json").is_file()
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("pickle_json", "is a pickle"),
+    ("pickle_weights", "sha256"),
+    ("tamper", "sha256"),
+    ("classes", "class list"),
+    ("version", "unsupported format version"),
+    ("not_json", "not valid JSON"),
+    ("no_weights", "weights not found"),
+])
+def test_bad_bundles_fail_clearly(small_bundle, tmp_path, damage, message):
+    src_meta = json.loads(small_bundle.read_text())
+    weights = small_bundle.with_suffix(".safetensors").read_bytes()
+    meta_p, w_p = tmp_path / "b.json", tmp_path / "b.safetensors"
+    w_p.write_bytes(weights)
+    meta_p.write_text(json.dumps(src_meta))
+    if damage == "pickle_json":
+        meta_p.write_bytes(pickle.dumps({"format": "robustamc-bundle"}, protocol=4))
+    elif damage == "pickle_weights":
+        w_p.write_bytes(pickle.dumps(torch.zeros(3).numpy(), protocol=4))
+    elif damage == "tamper":
+        w_p.write_bytes(weights[:-8] + b"\x00" * 8)
+    elif damage == "classes":
+        meta_p.write_text(json.dumps({**src_meta, "classes": list(reversed(CLASSES))}))
+    elif damage == "version":
+        meta_p.write_text(json.dumps({**src_meta, "format_version": 99}))
+    elif damage == "not_json":
+        meta_p.write_text("{this is not json")
+    elif damage == "no_weights":
+        w_p.unlink()
+    with pytest.raises(BundleError, match=message):
+        load_bundle(meta_p)
+
+
+def test_pickle_with_matching_hash_is_still_rejected(small_bundle, tmp_path):
+    """Even a pickle whose sha256 is recorded is not loaded: safetensors refuses it."""
+    import hashlib
+    w_p = tmp_path / "p.safetensors"
+    w_p.write_bytes(pickle.dumps({"x": 1}, protocol=4))
+    meta = json.loads(small_bundle.read_text())
+    meta["weights_sha256"] = hashlib.sha256(w_p.read_bytes()).hexdigest()
+    (tmp_path / "p.json").write_text(json.dumps(meta))
+    with pytest.raises(BundleError, match="not a valid safetensors"):
+        load_bundle(tmp_path / "p.json")
+    assert read_meta(tmp_path / "p.json")["name"] == meta["name"]
