@@ -24,12 +24,15 @@ class modulation_classifier(gr.sync_block):
     stream carries those tags. Decisions under `min_confidence` are not published. Windows
     with NaN/Inf samples or no power are counted (see `stats()`) and never classified.
 
+    `max_batch` caps the windows per inference call (0 = all that are ready); 1 reproduces
+    one-window-per-call classifiers such as GNU Radio 3.7's gr-inspector AMC block.
+
     The input must be at the bundle's sample rate (200 kHz for the shipped models) and
     roughly centred on the signal.
     """
 
     def __init__(self, bundle="", hop=0, average=1, min_confidence=0.0, threads=1,
-                 tag_output=False, samp_rate=200e3):
+                 tag_output=False, samp_rate=200e3, max_batch=0):
         gr.sync_block.__init__(self, name="modulation_classifier",
                                in_sig=[np.complex64], out_sig=[np.complex64])
         try:
@@ -49,6 +52,7 @@ class modulation_classifier(gr.sync_block):
         self.min_confidence = float(min_confidence)
         self.tag_output = bool(tag_output)
         self.samp_rate = float(samp_rate)
+        self.max_batch = int(max_batch)  # windows per inference call; 0 = all available
         self._buf = np.zeros(0, dtype=np.complex64)  # samples from _buf_start on
         self._buf_start = 0
         self._next = 0                       # absolute offset of the next window
@@ -93,7 +97,10 @@ class modulation_classifier(gr.sync_block):
             first = self._next - self._buf_start
             starts = first + self.hop * np.arange(count)
             windows = self._buf[starts[:, None] + np.arange(self.window)]
-            probs, status = self.clf.classify(windows)
+            step = self.max_batch or count
+            parts = [self.clf.classify(windows[i:i + step]) for i in range(0, count, step)]
+            probs = np.concatenate([p for p, _ in parts])
+            status = np.concatenate([s for _, s in parts])
             offsets = self._next + self.hop * np.arange(count)
             self._stats["windows"] += count
             self._stats["nonfinite"] += int(np.sum(status == FrameClassifier.NONFINITE))
