@@ -8,6 +8,7 @@ from conftest import run_app
 
 
 @pytest.mark.parametrize("app", ["robustamc-train", "robustamc-dataset", "robustamc-model",
+                                 "robustamc-evaluate",
                                  "robustamc-demo", "robustamc-bench"])
 def test_help(app):
     p = run_app(app, "--help")
@@ -60,3 +61,17 @@ def test_bad_data_file_is_a_clear_error(tmp_path):
     bad.write_bytes(b"garbage")
     p = run_app("robustamc-train", "--data", bad, "--out", tmp_path / "o", check=False)
     assert p.returncode == 2 and "RadioML 2016.10a" in p.stderr
+
+
+def test_evaluate_writes_report(tmp_path, small_bundle):
+    out = tmp_path / "rep"
+    p = run_app("robustamc-evaluate", small_bundle, "--out", out, "--per-pair", "2",
+                "--no-progress")
+    assert "tiny:" in p.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["frames"] == 2 * 11 * 20
+    assert set(metrics["models"]["tiny"]["by_snr"]) == {str(s) for s in range(-20, 20, 2)}
+    report = (out / "report.md").read_text()
+    assert "| tiny |" in report and "SNR >= 10 dB" in report
+    for f in ("accuracy_vs_snr.png", "confusion_tiny.png", "confusion_tiny_high_snr.png"):
+        assert (out / f).stat().st_size > 1000

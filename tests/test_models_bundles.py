@@ -103,3 +103,15 @@ def test_pickle_with_matching_hash_is_still_rejected(small_bundle, tmp_path):
     with pytest.raises(BundleError, match="not a valid safetensors"):
         load_bundle(tmp_path / "p.json")
     assert read_meta(tmp_path / "p.json")["name"] == meta["name"]
+
+
+def test_core_never_imports_gnuradio():
+    """The ML core must work on machines without GNU Radio (a GPU box, a laptop)."""
+    import subprocess
+    import sys
+    code = ("import sys, robustamc, robustamc.synth, robustamc.datasets, robustamc.models, "
+            "robustamc.training, robustamc.bundle, robustamc.inference, robustamc.evaluation, "
+            "robustamc.plots, robustamc.cli; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('gnuradio', 'pmt')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)

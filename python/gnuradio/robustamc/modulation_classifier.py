@@ -56,12 +56,16 @@ class modulation_classifier(gr.sync_block):
         self._buf = np.zeros(0, dtype=np.complex64)  # samples from _buf_start on
         self._buf_start = 0
         self._next = 0                       # absolute offset of the next window
-        self._acc = []                       # (offset, probs, status) of pending windows
+        # windows classified but not yet part of a decision (fewer than `average`)
+        self._pend_off = np.zeros(0, dtype=np.int64)
+        self._pend_probs = np.zeros((0, len(self.clf.classes)), dtype=np.float32)
+        self._pend_ok = np.zeros(0, dtype=bool)
         self._rx_time = None                 # (tag offset, seconds) of the latest rx_time
         self._rx_freq = None
         self._stats = dict(windows=0, decisions=0, published=0, below_confidence=0,
                            nonfinite=0, no_power=0)
         self._model = pmt.intern(self.clf.name)
+        self._window_pmt = pmt.from_long(self.window)
         self._keys = {k: pmt.intern(k) for k in (
             "label", "index", "confidence", "probabilities", "offset", "window", "windows",
             "model", "rx_time", "rx_freq")}
@@ -105,7 +109,9 @@ class modulation_classifier(gr.sync_block):
             self._stats["windows"] += count
             self._stats["nonfinite"] += int(np.sum(status == FrameClassifier.NONFINITE))
             self._stats["no_power"] += int(np.sum(status == FrameClassifier.NO_POWER))
-            self._acc.extend(zip(offsets.tolist(), probs, status))
+            self._pend_off = np.concatenate((self._pend_off, offsets))
+            self._pend_probs = np.concatenate((self._pend_probs, probs))
+            self._pend_ok = np.concatenate((self._pend_ok, status == FrameClassifier.VALID))
             self._next += self.hop * count
             self._decide()
         keep_from = min(self._next, end) - self._buf_start
@@ -114,23 +120,30 @@ class modulation_classifier(gr.sync_block):
         return n
 
     def _decide(self):
+        """Average complete groups of `average` windows (valid ones only) and publish them."""
         k = self.average
-        full = len(self._acc) // k * k
-        for i in range(0, full, k):
-            group = self._acc[i:i + k]
-            valid = [p for _, p, s in group if s == FrameClassifier.VALID]
-            self._stats["decisions"] += 1
-            if not valid:
-                continue  # counted as nonfinite / no_power above; nothing to guess
-            probs = valid[0] if len(valid) == 1 else np.mean(valid, axis=0)
-            idx = int(np.argmax(probs))
-            conf = float(probs[idx])
-            if conf < self.min_confidence:
-                self._stats["below_confidence"] += 1
-                continue
-            self._publish(group[0][0], group[-1][0] + self.window - 1, idx, conf, probs,
-                          len(valid))
-        del self._acc[:full]
+        groups = len(self._pend_off) // k
+        if not groups:
+            return
+        n = groups * k
+        ok = self._pend_ok[:n].reshape(groups, k)
+        probs = np.where(ok[..., None], self._pend_probs[:n].reshape(groups, k, -1), 0.0)
+        valid = ok.sum(1)
+        mean = probs.sum(1) / np.maximum(valid, 1)[:, None]
+        idx = mean.argmax(1)
+        conf = mean[np.arange(groups), idx]
+        first = self._pend_off[:n:k]
+        ready = self._pend_off[k - 1:n:k] + self.window - 1
+        self._stats["decisions"] += groups
+        # groups without a valid window are already counted as nonfinite / no_power
+        publish = (valid > 0) & (conf >= self.min_confidence)
+        self._stats["below_confidence"] += int(np.sum((valid > 0) & ~publish))
+        for g in np.flatnonzero(publish).tolist():
+            self._publish(int(first[g]), int(ready[g]), int(idx[g]), float(conf[g]), mean[g],
+                          int(valid[g]))
+        self._pend_off = self._pend_off[n:]
+        self._pend_probs = self._pend_probs[n:]
+        self._pend_ok = self._pend_ok[n:]
 
     def _publish(self, offset, ready, idx, conf, probs, windows):
         """Publish a decision; `ready` is the sample where its last window ends (tag position)."""
@@ -141,7 +154,7 @@ class modulation_classifier(gr.sync_block):
         d = pmt.dict_add(d, k["confidence"], pmt.from_double(conf))
         d = pmt.dict_add(d, k["probabilities"], pmt.init_f32vector(len(probs), probs.tolist()))
         d = pmt.dict_add(d, k["offset"], pmt.from_uint64(offset))
-        d = pmt.dict_add(d, k["window"], pmt.from_long(self.window))
+        d = pmt.dict_add(d, k["window"], self._window_pmt)
         d = pmt.dict_add(d, k["windows"], pmt.from_long(windows))
         d = pmt.dict_add(d, k["model"], self._model)
         if self._rx_time is not None and self.samp_rate > 0:
