@@ -21,6 +21,7 @@ done
 if ((${#missing[@]})); then
   say "apt: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  dpkg --configure -a  # finish an interrupted earlier install instead of trusting it
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

@@ -82,8 +82,8 @@ class modulation_classifier(gr.sync_block):
         for tag in self.get_tags_in_window(0, 0, n):
             key = pmt.symbol_to_string(tag.key)
             if key == "rx_time" and pmt.is_tuple(tag.value):
-                secs = pmt.to_uint64(pmt.tuple_ref(tag.value, 0)) + pmt.to_double(pmt.tuple_ref(tag.value, 1))
-                self._rx_time = (tag.offset, secs)
+                whole = pmt.to_uint64(pmt.tuple_ref(tag.value, 0))
+                self._rx_time = (tag.offset, whole + pmt.to_double(pmt.tuple_ref(tag.value, 1)))
             elif key == "rx_freq" and pmt.is_number(tag.value):
                 self._rx_freq = pmt.to_double(tag.value)
             elif key == "rx_rate" and pmt.is_number(tag.value):
