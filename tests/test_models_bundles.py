@@ -115,3 +115,21 @@ def test_core_never_imports_gnuradio():
             "bad = [m for m in sys.modules if m.split('.')[0] in ('gnuradio', 'pmt')]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_iq_moments_double_and_quadruple_the_phase():
+    from robustamc.models import iq_moments
+    phase = torch.linspace(-3, 3, 128)
+    mag = torch.linspace(0.5, 2, 128)
+    x = torch.stack([mag * torch.cos(phase), mag * torch.sin(phase)])[None]
+    f = iq_moments(x)
+    assert f.shape == (1, 6, 128)
+    assert torch.allclose(f[0, :2], x[0])
+    for k, (re, im) in ((2, (2, 3)), (4, (4, 5))):
+        assert torch.allclose(torch.atan2(f[0, im], f[0, re]),
+                              torch.atan2(torch.sin(k * phase), torch.cos(k * phase)), atol=1e-4)
+        assert torch.allclose(torch.hypot(f[0, re], f[0, im]), mag, atol=1e-5)
+    # QPSK symbols all map to one point under the 4th power: the feature that separates PSK orders
+    qpsk = torch.tensor([[1.0, -1.0, -1.0, 1.0], [1.0, 1.0, -1.0, -1.0]])[None] / 2 ** 0.5
+    z4 = iq_moments(qpsk)[0, 4:]
+    assert torch.allclose(z4, z4[:, :1].expand_as(z4), atol=1e-5)
