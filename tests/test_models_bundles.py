@@ -133,3 +133,15 @@ def test_iq_moments_double_and_quadruple_the_phase():
     qpsk = torch.tensor([[1.0, -1.0, -1.0, 1.0], [1.0, 1.0, -1.0, -1.0]])[None] / 2 ** 0.5
     z4 = iq_moments(qpsk)[0, 4:]
     assert torch.allclose(z4, z4[:, :1].expand_as(z4), atol=1e-5)
+
+
+def test_bundle_files_are_readable_by_others(tmp_path):
+    import os
+    import stat
+    old = os.umask(0o022)
+    try:
+        save_bundle(build_model("compact"), tmp_path / "m.json")
+    finally:
+        os.umask(old)
+    for f in ("m.json", "m.safetensors"):
+        assert stat.S_IMODE((tmp_path / f).stat().st_mode) == 0o644, f

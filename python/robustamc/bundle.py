@@ -71,6 +71,9 @@ def _sha256(path: Path) -> str:
 def _atomic_write(path: Path, write) -> None:
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # writers may create private files; bundles are shared
     os.replace(tmp, path)
 
 
