@@ -10,3 +10,15 @@ for features in iq iq-moments; do
         --batch-size 256 --warmup-steps 200 --val-per-pair 20 --seed 1 --threads 1 --no-progress
   done
 done
+
+# Full-length runs (the shipped compact recipe) for the two single-factor changes:
+# raw IQ features at the shipped carrier-offset range, and moment features at +-500 Hz.
+if [ "${FULL:-0}" = 1 ]; then
+  for spec in "iq 100" "iq-moments 500"; do
+    set -- $spec
+    $PY apps/robustamc-train --model compact --features $1 --cfo-max-hz $2 \
+        --out runs/ablation_full/${1}_cfo${2} --epochs 60 --steps-per-epoch 800 \
+        --batch-size 256 --lr 2e-3 --warmup-steps 1000 --seed 1 --threads 1 --no-progress &
+  done
+  wait
+fi
