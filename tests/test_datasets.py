@@ -57,6 +57,8 @@ def test_hostile_pickle_runs_no_code(tmp_path, monkeypatch):
 @pytest.mark.parametrize("payload, message", [
     (b"\x80\x02}q\x00(X", "not a readable"),                       # truncated
     (pickle.dumps([1, 2, 3], protocol=2), "dict keyed by"),
+    (pickle.dumps({("QPSK", "high"): np.zeros((1, 2, 128), np.float32)}, protocol=2),
+     "is not \\(modulation, snr\\)"),
     (pickle.dumps({("NOPE", 0): np.zeros((1, 2, 128), np.float32)}, protocol=2), "unknown modulation"),
     (pickle.dumps({("QPSK", 0): np.zeros((1, 2, 64), np.float32)}, protocol=2), "array"),
 ])

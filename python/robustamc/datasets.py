@@ -170,11 +170,13 @@ def load_rml2016(path, normalization: str = "none") -> FrameSet:
         raise DatasetError(f"{path} is not a readable RadioML 2016.10a pickle: {e}") from None
     if not isinstance(data, dict) or not data:
         raise DatasetError(f"{path}: expected a non-empty dict keyed by (modulation, snr)")
+    bad = [k for k in data if not (isinstance(k, tuple) and len(k) == 2
+                                   and isinstance(k[0], (str, bytes))
+                                   and isinstance(k[1], (int, np.integer)))]
+    if bad:
+        raise DatasetError(f"{path}: key {bad[0]!r} is not (modulation, snr)")
     xs, ys, snrs = [], [], []
-    for key, arr in sorted(data.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
-                           if isinstance(kv[0], tuple) and len(kv[0]) == 2 else ("", 0)):
-        if not (isinstance(key, tuple) and len(key) == 2):
-            raise DatasetError(f"{path}: key {key!r} is not (modulation, snr)")
+    for key, arr in sorted(data.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         mod, snr = key
         mod = mod.decode() if isinstance(mod, bytes) else mod
         if mod not in CLASSES:
