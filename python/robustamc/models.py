@@ -67,11 +67,12 @@ def iq_moments(x: torch.Tensor) -> torch.Tensor:
     higher-order-moment features for telling PSK orders apart). Smooth and deterministic, so
     gradients (and attacks) pass through unchanged in kind.
     """
-    z = torch.complex(x[:, 0], x[:, 1])
-    mag = z.abs().clamp_min(1e-6)
-    u = z / mag
-    z2, z4 = mag * u ** 2, mag * u ** 4
-    return torch.stack([x[:, 0], x[:, 1], z2.real, z2.imag, z4.real, z4.imag], dim=1)
+    # real arithmetic for |x| * u^2 and |x| * u^4 with u = x/|x| (complex pow is slow on CPU)
+    i, q = x[:, 0], x[:, 1]
+    mag = torch.sqrt(i * i + q * q).clamp_min(1e-6)
+    c2, s2 = (i * i - q * q) / (mag * mag), 2 * i * q / (mag * mag)   # u^2
+    c4, s4 = c2 * c2 - s2 * s2, 2 * c2 * s2                            # u^4
+    return torch.stack([i, q, mag * c2, mag * s2, mag * c4, mag * s4], dim=1)
 
 
 class Attention(nn.Module):

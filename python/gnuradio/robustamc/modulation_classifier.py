@@ -64,11 +64,15 @@ class modulation_classifier(gr.sync_block):
         self._rx_freq = None
         self._stats = dict(windows=0, decisions=0, published=0, below_confidence=0,
                            nonfinite=0, no_power=0)
-        self._model = pmt.intern(self.clf.name)
-        self._window_pmt = pmt.from_long(self.window)
         self._keys = {k: pmt.intern(k) for k in (
             "label", "index", "confidence", "probabilities", "offset", "window", "windows",
             "model", "rx_time", "rx_freq")}
+        base = pmt.make_dict()
+        for key, value in (("model", pmt.intern(self.clf.name)),
+                           ("window", pmt.from_long(self.window)),
+                           ("windows", pmt.from_long(self.average))):
+            base = pmt.dict_add(base, self._keys[key], value)
+        self._base_msg = base
         self._labels = [pmt.intern(c) for c in self.clf.classes]
         self._tag_key = pmt.intern("robustamc_label")
         self.port = pmt.intern("labels")
@@ -148,15 +152,14 @@ class modulation_classifier(gr.sync_block):
     def _publish(self, offset, ready, idx, conf, probs, windows):
         """Publish a decision; `ready` is the sample where its last window ends (tag position)."""
         k = self._keys
-        d = pmt.make_dict()
-        d = pmt.dict_add(d, k["label"], self._labels[idx])
-        d = pmt.dict_add(d, k["index"], pmt.from_long(idx))
-        d = pmt.dict_add(d, k["confidence"], pmt.from_double(conf))
-        d = pmt.dict_add(d, k["probabilities"], pmt.init_f32vector(len(probs), probs.tolist()))
+        d = self._base_msg  # model, window, windows = average: the same in every message
+        if windows != self.average:
+            d = pmt.dict_add(d, k["windows"], pmt.from_long(windows))
         d = pmt.dict_add(d, k["offset"], pmt.from_uint64(offset))
-        d = pmt.dict_add(d, k["window"], self._window_pmt)
-        d = pmt.dict_add(d, k["windows"], pmt.from_long(windows))
-        d = pmt.dict_add(d, k["model"], self._model)
+        d = pmt.dict_add(d, k["probabilities"], pmt.init_f32vector(len(probs), probs.tolist()))
+        d = pmt.dict_add(d, k["confidence"], pmt.from_double(conf))
+        d = pmt.dict_add(d, k["index"], pmt.from_long(idx))
+        d = pmt.dict_add(d, k["label"], self._labels[idx])
         if self._rx_time is not None and self.samp_rate > 0:
             t = self._rx_time[1] + (offset - self._rx_time[0]) / self.samp_rate
             whole = int(np.floor(t))
