@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from robustamc.constants import CLASSES, SNRS_DB
-from robustamc.datasets import (DatasetError, FrameSet, RML2018_CLASSES, load_frames,
+from robustamc.datasets import (DatasetError, RML2018_CLASSES, load_frames,
                                 save_frames, synthesize_grid)
 
 

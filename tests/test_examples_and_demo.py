@@ -2,7 +2,6 @@
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -30,8 +29,7 @@ def test_simulated_flowgraph_runs_headless(gr_robustamc):
     # 120000 samples / (64 windows * 128 samples) = 14 decisions
     assert len(msgs) == 14
     # the first 0.5 s are BPSK: most decisions in it say so
-    first = [m for m in msgs[:12]]
-    assert sum("(label . BPSK)" in m for m in first) >= 9
+    assert sum("(label . BPSK)" in m for m in msgs[:12]) >= 9
 
 
 def test_generated_python_is_current(tmp_path, gr_robustamc):

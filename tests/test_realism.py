@@ -3,7 +3,6 @@ channels.channel_model at high SNR, are classified by the shipped default model.
 
 Run with `-s` to see the per-class table (docs/MODELS.md quotes it).
 """
-import numpy as np
 import pytest
 
 from robustamc.constants import CLASSES

@@ -15,7 +15,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .constants import CLASSES, SAMPLE_RATE, SAMPLES_PER_SYMBOL, WINDOW
+from .constants import CLASSES, SAMPLE_RATE, SAMPLES_PER_SYMBOL
 from .models import build_model, count_macs, count_parameters
 from .normalize import NORMALIZATIONS
 

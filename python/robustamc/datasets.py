@@ -6,7 +6,6 @@ order, snr int SNR labels in dB, meta dict). Files are `.npz` written without pi
 """
 from __future__ import annotations
 
-import io
 import json
 import pickle
 from dataclasses import dataclass, field

@@ -33,11 +33,10 @@ class FrameClassifier:
         windows = np.asarray(windows)
         n = windows.shape[0]
         status = np.zeros(n, dtype=np.int8)
-        finite = np.isfinite(windows.view(np.float32)).all(axis=1) if windows.dtype == np.complex64 \
-            else np.isfinite(windows).all(axis=1)
+        finite = np.isfinite(windows).all(axis=1)  # complex: both parts finite
         status[~finite] = self.NONFINITE
         with np.errstate(invalid="ignore", over="ignore"):
-            power = np.mean(np.abs(windows) ** 2, axis=1)
+            power = np.mean(windows.real ** 2 + windows.imag ** 2, axis=1)
         status[finite & ~(power > MIN_POWER)] = self.NO_POWER
         probs = np.full((n, len(self.classes)), np.nan, dtype=np.float32)
         ok = status == self.VALID
