@@ -7,8 +7,8 @@ import pytest
 from conftest import run_app
 
 
-@pytest.mark.parametrize("app", ["robustamc-train", "robustamc-dataset", "robustamc-model",
-                                 "robustamc-evaluate",
+@pytest.mark.parametrize("app", ["robustamc-train", "robustamc-distill", "robustamc-dataset",
+                                 "robustamc-model", "robustamc-evaluate", "robustamc-attack",
                                  "robustamc-demo", "robustamc-bench"])
 def test_help(app):
     p = run_app(app, "--help")
@@ -64,14 +64,66 @@ def test_bad_data_file_is_a_clear_error(tmp_path):
 
 
 def test_evaluate_writes_report(tmp_path, small_bundle):
+    """Clean and attacked accuracy, seeds summarised, transfer matrix, plots, JSON."""
+    import shutil
+    seed2 = tmp_path / "seed2"
+    seed2.mkdir()
+    for ext in (".json", ".safetensors"):
+        shutil.copy(small_bundle.with_suffix(ext), seed2 / f"tiny{ext}")
     out = tmp_path / "rep"
-    p = run_app("robustamc-evaluate", small_bundle, "--out", out, "--per-pair", "2",
+    p = run_app("robustamc-evaluate", small_bundle, seed2 / "tiny.json", "compact",
+                "--out", out, "--per-pair", "2", "--attack-per-pair", "1", "--pgd-steps", "2",
+                "--uap-steps", "3", "--psr-db", "-25", "-15", "--attacks", "fgm", "pgd",
+                "gaussian", "uap", "--no-progress", check=False)
+    assert p.returncode == 2 and "compact" in p.stderr   # a config name is not a bundle
+    from robustamc.bundle import default_bundle_path
+    p = run_app("robustamc-evaluate", small_bundle, seed2 / "tiny.json",
+                default_bundle_path("compact"), "--out", out, "--per-pair", "2",
+                "--attack-per-pair", "1", "--pgd-steps", "2", "--uap-steps", "3",
+                "--psr-db", "-25", "-15", "--attacks", "fgm", "pgd", "gaussian", "uap",
                 "--no-progress")
-    assert "tiny:" in p.stdout
+    assert "seed2/tiny: clean" in p.stdout
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["frames"] == 2 * 11 * 20
-    assert set(metrics["models"]["tiny"]["by_snr"]) == {str(s) for s in range(-20, 20, 2)}
+    m = metrics["models"]["seed2/tiny"]
+    assert set(m["clean"]["by_snr"]) == {str(s) for s in range(-20, 20, 2)}
+    assert set(m["attacks"]) == {"fgm", "pgd", "gaussian", "uap"}
+    assert set(m["attacks"]["pgd"]) == {"-25", "-15"}
+    g = metrics["groups"]["tiny"]
+    assert len(g["members"]) == 2 and g["clean"]["mean_over_snr"][1] == 0.0  # same weights
+    t = metrics["transfer"]
+    assert len(t["models"]) == 2 and len(t["accuracy_snr_ge0"]) == 2   # one per name
     report = (out / "report.md").read_text()
-    assert "| tiny |" in report and "SNR >= 10 dB" in report
-    for f in ("accuracy_vs_snr.png", "confusion_tiny.png", "confusion_tiny_high_snr.png"):
-        assert (out / f).stat().st_size > 1000
+    assert "| tiny | transformer | standard |" in report and "± 0.0" in report
+    assert "### pgd" in report and "Transfer" in report
+    for f in ("accuracy_vs_snr.png", "robust_vs_psr.png", "transfer.png", "attention.png",
+              "confusion_tiny.png", "confusion_compact.png"):
+        assert (out / f).stat().st_size > 1000, f
+    bad = run_app("robustamc-evaluate", small_bundle, "--out", out, "--attacks", "deepfool",
+                  check=False)
+    assert bad.returncode == 2 and "unknown attack" in bad.stderr
+
+
+def test_attack_frames_and_uap(tmp_path):
+    adv = tmp_path / "adv.npz"
+    p = run_app("robustamc-attack", "frames", "--attack", "fgm", "--psr-db", "-15",
+                "--per-pair", "1", "--out", adv)
+    assert "achieved PSR mean -15.00 dB" in p.stdout
+    from robustamc.datasets import load_frames
+    fs = load_frames(adv)
+    assert len(fs) == 220 and fs.meta["attack"]["attack"] == "fgm"
+    p = run_app("robustamc-attack", "frames", "--attack", "pgd", "--pnr-db", "0",
+                "--pgd-steps", "2", "--per-pair", "1", "--data", adv, "--out", tmp_path / "b.npz")
+    assert "PNR 0 dB" in p.stdout
+    uap = tmp_path / "uap.npz"
+    p = run_app("robustamc-attack", "uap", "--steps", "5", "--per-pair", "5", "--out", uap,
+                "--no-progress")
+    assert "Gaussian noise at the same power" in p.stdout
+    from robustamc.attacks import load_perturbation
+    c, meta = load_perturbation(uap)
+    assert len(c) == 128 and meta["shift_invariant"] is True and meta["psr_db"] == -20.0
+    for bad_args, msg in ((["frames", "--attack", "uap", "--out", adv], "unknown attack"),
+                          (["uap", "--out", tmp_path / "u.bin"], ".npz"),
+                          (["uap", "--bundle", tmp_path / "no.json", "--out", uap], "not found")):
+        p = run_app("robustamc-attack", *bad_args, check=False)
+        assert p.returncode == 2 and msg in p.stderr, p.stderr

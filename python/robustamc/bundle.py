@@ -98,7 +98,7 @@ def save_bundle(model: torch.nn.Module, path, *, name: str | None = None,
         "sample_rate": SAMPLE_RATE,
         "samples_per_symbol": SAMPLES_PER_SYMBOL,
         "parameters": count_parameters(model),
-        "macs_per_frame": count_macs(cfg),
+        "macs_per_frame": count_macs(model),
         "weights_file": weights.name,
         "weights_sha256": _sha256(weights),
     }

@@ -22,13 +22,17 @@ def predict(model: torch.nn.Module, x, normalization: str, batch_size: int = 102
 
 
 def accuracy_by_snr(pred, y, snr) -> dict:
-    """{'overall': acc, 'by_snr': {snr: acc}, 'high_snr': mean acc over SNR >= 10 dB}."""
+    """{'overall': acc, 'by_snr': {snr: acc}, 'mean_over_snr', 'mean_snr_ge0' (mean over
+    SNR >= 0 dB), 'high_snr' (mean over SNR >= 10 dB)}."""
     pred, y, snr = (np.asarray(a) for a in (pred, y, snr))
     by = {int(s): float(np.mean(pred[snr == s] == y[snr == s])) for s in np.unique(snr)}
-    high = [v for s, v in by.items() if s >= 10]
+
+    def mean_from(lo):
+        v = [a for s, a in by.items() if s >= lo]
+        return float(np.mean(v)) if v else float("nan")
     return {"overall": float(np.mean(pred == y)), "by_snr": by,
             "mean_over_snr": float(np.mean(list(by.values()))),
-            "high_snr": float(np.mean(high)) if high else float("nan")}
+            "mean_snr_ge0": mean_from(0), "high_snr": mean_from(10)}
 
 
 def confusion(pred, y, num_classes: int = len(CLASSES)) -> np.ndarray:

@@ -146,6 +146,97 @@ class IQTransformer(nn.Module):
         return (logits, maps) if return_attention else logits
 
 
+@dataclass(frozen=True)
+class BaselineConfig:
+    """A baseline architecture for the transfer study; `width` scales its channels."""
+
+    arch: str = "vtcnn2"   # vtcnn2, cnn-lstm, resnet1d
+    width: int = 16
+    window: int = WINDOW
+    num_classes: int = len(CLASSES)
+    features: str = "iq"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "BaselineConfig":
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown architecture fields: {sorted(unknown)}")
+        return cls(**d)
+
+
+class VTCNN2(nn.Module):
+    """CNN in the style of O'Shea's VT-CNN2 (two convolutions over the 2 x W frame, two dense
+    layers), narrower than the original and without dropout (deterministic forward)."""
+
+    def __init__(self, c: BaselineConfig):
+        super().__init__()
+        self.config = c
+        w = c.width
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 4 * w, (1, 3), padding=(0, 1)), nn.ReLU(),
+            nn.Conv2d(4 * w, w, (2, 3), padding=(0, 1)), nn.ReLU(), nn.Flatten(),
+            nn.Linear(w * c.window, 8 * w), nn.ReLU(), nn.Linear(8 * w, c.num_classes))
+
+    def forward(self, x):
+        return self.net(x.unsqueeze(1))
+
+
+class CNNLSTM(nn.Module):
+    """Convolutions then an LSTM over time (MCLDNN-like, simplified): the last hidden state
+    is classified."""
+
+    def __init__(self, c: BaselineConfig):
+        super().__init__()
+        self.config = c
+        w = c.width
+        self.conv = nn.Sequential(nn.Conv1d(2, 2 * w, 7, padding=3), nn.ReLU(),
+                                  nn.Conv1d(2 * w, 2 * w, 5, stride=2, padding=2), nn.ReLU())
+        self.lstm = nn.LSTM(2 * w, 4 * w, batch_first=True)
+        self.head = nn.Linear(4 * w, c.num_classes)
+
+    def forward(self, x):
+        h, _ = self.lstm(self.conv(x).transpose(1, 2))
+        return self.head(h[:, -1])
+
+
+class _ResBlock(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv1d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm1d(cout),
+            nn.ReLU(), nn.Conv1d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm1d(cout))
+        self.skip = (nn.Identity() if cin == cout and stride == 1 else
+                     nn.Sequential(nn.Conv1d(cin, cout, 1, stride=stride, bias=False),
+                                   nn.BatchNorm1d(cout)))
+
+    def forward(self, x):
+        return F.relu(self.body(x) + self.skip(x))
+
+
+class ResNet1d(nn.Module):
+    """1-D ResNet: a stem, three residual stages (stride 2 in the last two), global average
+    pooling. BatchNorm uses running statistics in eval mode, so attacks see a fixed model."""
+
+    def __init__(self, c: BaselineConfig):
+        super().__init__()
+        self.config = c
+        w = 2 * c.width
+        self.net = nn.Sequential(
+            nn.Conv1d(2, w, 7, padding=3, bias=False), nn.BatchNorm1d(w), nn.ReLU(),
+            _ResBlock(w, w, 1), _ResBlock(w, 2 * w, 2), _ResBlock(2 * w, 4 * w, 2),
+            nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(4 * w, c.num_classes))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+BASELINES = {"vtcnn2": VTCNN2, "cnn-lstm": CNNLSTM, "resnet1d": ResNet1d}
+CONFIGS.update({name: BaselineConfig(arch=name) for name in BASELINES})
+
+
 def build_model(config) -> nn.Module:
     """A model from a config object, a dict (bundle JSON) or a name in CONFIGS."""
     if isinstance(config, str):
@@ -155,9 +246,18 @@ def build_model(config) -> nn.Module:
     elif isinstance(config, dict):
         config = dict(config)
         arch = config.get("arch", "transformer")
-        if arch != "transformer":
+        if arch == "transformer":
+            config = TransformerConfig.from_dict(config)
+        elif arch in BASELINES:
+            config = BaselineConfig.from_dict(config)
+        else:
             raise ValueError(f"unknown architecture {arch!r}")
-        config = TransformerConfig.from_dict(config)
+    if isinstance(config, BaselineConfig):
+        if config.arch not in BASELINES:
+            raise ValueError(f"unknown architecture {config.arch!r}")
+        if config.features != "iq":
+            raise ValueError("baseline architectures take raw IQ (features 'iq')")
+        return BASELINES[config.arch](config)
     return IQTransformer(config)
 
 
@@ -165,9 +265,39 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def count_macs(config: TransformerConfig) -> int:
-    """Multiply-accumulates for one frame (linear layers and attention products)."""
-    c = config
-    t = c.tokens
-    per_layer = t * (3 * c.dim * c.dim + c.dim * c.dim + 2 * c.dim * c.mlp_dim) + 2 * t * t * c.dim
-    return (c.window // c.patch) * c.channels * c.patch * c.dim + c.depth * per_layer + c.dim * c.num_classes
+def count_macs(model_or_config) -> int:
+    """Multiply-accumulates for one frame: linear, convolution and LSTM layers and the
+    attention products, counted by running one frame through the model."""
+    model = model_or_config
+    if not isinstance(model, nn.Module):
+        model = build_model(model_or_config)
+    total = [0]
+
+    def hook(mod, inp, out):
+        if isinstance(mod, nn.Linear):
+            total[0] += out.numel() * mod.in_features
+        elif isinstance(mod, (nn.Conv1d, nn.Conv2d)):
+            k = 1
+            for s in mod.kernel_size:
+                k *= s
+            total[0] += out.numel() * (mod.in_channels // mod.groups) * k
+        elif isinstance(mod, nn.LSTM):
+            steps = inp[0].shape[1]
+            h, i = mod.hidden_size, mod.input_size
+            total[0] += steps * 4 * h * (i + h) * mod.num_layers
+        elif isinstance(mod, Attention):
+            _, t, d = out[0].shape
+            total[0] += 2 * t * t * d   # q k^T and attn v
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.LSTM, Attention))]
+    was_training = model.training
+    try:
+        model.eval()
+        p = next(model.parameters())
+        with torch.no_grad():
+            model(torch.zeros(1, 2, model.config.window, device=p.device, dtype=p.dtype))
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    return total[0]

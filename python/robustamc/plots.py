@@ -38,3 +38,60 @@ def plot_confusion(matrix: np.ndarray, path, title: str = "Confusion matrix") ->
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_robust_vs_psr(curves: dict[str, dict[str, tuple]], path, title: str) -> None:
+    """One panel per attack; curves[attack][model] = (psr list, mean %, std % or None)."""
+    attacks = list(curves)
+    fig, axes = plt.subplots(1, len(attacks), figsize=(4.2 * len(attacks), 4), sharey=True,
+                             squeeze=False)
+    for ax, attack in zip(axes[0], attacks):
+        for name, (psr, mean, std) in curves[attack].items():
+            line, = ax.plot(psr, mean, marker="o", label=name)
+            if std is not None:
+                ax.fill_between(psr, np.subtract(mean, std), np.add(mean, std),
+                                color=line.get_color(), alpha=0.2)
+        ax.set(xlabel="PSR (dB)", title=attack, ylim=(0, 100))
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("accuracy (%)")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_heatmap(matrix, rows, cols, path, title: str, xlabel: str, ylabel: str) -> None:
+    """Annotated heat map of percentages (e.g. the transfer matrix)."""
+    m = np.asarray(matrix, dtype=float)
+    fig, ax = plt.subplots(figsize=(1.0 * len(cols) + 3, 0.6 * len(rows) + 2.5))
+    im = ax.imshow(m, cmap="viridis", vmin=0, vmax=100)
+    ax.set_xticks(range(len(cols)), cols, rotation=45, ha="right")
+    ax.set_yticks(range(len(rows)), rows)
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=8,
+                    color="white" if m[i, j] < 50 else "black")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_attention_maps(maps: dict[str, list], columns: list[str], path, title: str) -> None:
+    """maps[model] = one (T, T) array per column (e.g. clean, adversarial)."""
+    rows = list(maps)
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(3.2 * len(columns), 3 * len(rows)),
+                             squeeze=False)
+    for i, name in enumerate(rows):
+        for j, col in enumerate(columns):
+            ax = axes[i][j]
+            ax.imshow(maps[name][j], cmap="magma")
+            ax.set_title(f"{name}\n{col}", fontsize=8)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -2,6 +2,12 @@
 
 Resuming is exact: model init depends only on the seed, batches only on (seed, epoch, step),
 and a checkpoint at the end of each epoch holds model, optimiser, scheduler and history.
+What is minimised on each batch is an objective from `objectives` (clean, adversarial
+training, distillation).
+
+Distributed: started by `torchrun`, each process trains a DistributedDataParallel replica on
+its own share of every global batch (gloo on CPU, NCCL on GPUs); rank 0 validates, logs and
+writes checkpoints. Without torchrun nothing changes.
 """
 from __future__ import annotations
 
@@ -12,12 +18,13 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .datasets import FrameSet
 from .evaluation import accuracy_by_snr, predict
 from .normalize import normalize
+from .objectives import Objective, Standard
 
 
 @dataclass
@@ -40,6 +47,40 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(requested)
+
+
+@dataclass
+class Distributed:
+    """This process's place in a torchrun job (world 1, rank 0 without torchrun)."""
+    world: int = 1
+    rank: int = 0
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device: str = "auto") -> Distributed:
+    """Join the process group torchrun describes in the environment, if any."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return Distributed()
+    import torch.distributed as dist
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    cuda = pick_device(device).type == "cuda"
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if cuda else "gloo")
+    if cuda:
+        torch.cuda.set_device(local)
+    return Distributed(world=dist.get_world_size(), rank=dist.get_rank(), local_rank=local)
+
+
+def close_distributed(ctx: Distributed) -> None:
+    if ctx.world > 1:
+        import torch.distributed as dist
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def _lr_lambda(cfg: TrainConfig):
@@ -66,45 +107,67 @@ def load_checkpoint(path: Path) -> dict:
 
 def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_dir,
           resume: bool = False, device: str = "auto", progress: bool = True,
-          log=print) -> dict:
-    """Train `model` in place; returns {'history': [...], 'val': final accuracy dict}."""
+          log=print, objective: Objective | None = None,
+          dist_ctx: Distributed | None = None) -> dict:
+    """Train `model` in place on `objective` (clean cross-entropy by default).
+
+    Returns {'history': [...], 'val': final clean accuracy dict, 'pred': predictions}.
+    Under torchrun, `cfg.batch_size` is the global batch, split evenly over the processes.
+    """
+    objective = objective or Standard(normalization=cfg.normalization)
+    ctx = dist_ctx or Distributed()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     dev = pick_device(device)
+    if dev.type == "cuda" and ctx.world > 1:
+        dev = torch.device("cuda", ctx.local_rank)
+    if cfg.batch_size % ctx.world:
+        raise ValueError(f"batch size {cfg.batch_size} is not divisible by {ctx.world} processes")
+    local_batch = cfg.batch_size // ctx.world
     model.to(dev)
+    if objective.teacher is not None:
+        objective.teacher.to(dev)
+    net = model
+    if ctx.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+        net = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(cfg))
     ckpt_path = out_dir / "checkpoint.pt"
+    run_config = {**cfg.to_dict(), "objective": objective.describe(), "world": ctx.world}
     history, start_epoch = [], 0
     if resume:
         if not ckpt_path.is_file():
             raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
         ck = load_checkpoint(ckpt_path)
-        if ck["train_config"] != cfg.to_dict():
+        if ck["train_config"] != run_config:
             raise ValueError("--resume: the checkpoint was made with other training settings:\n"
-                             f"  checkpoint: {ck['train_config']}\n  now:        {cfg.to_dict()}")
+                             f"  checkpoint: {ck['train_config']}\n  now:        {run_config}")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
         history = json.loads(ck["history"])
         start_epoch = ck["epoch"] + 1
         log(f"resumed from {ckpt_path} after epoch {ck['epoch'] + 1}")
+    show = progress and ctx.main
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
         t0 = time.time()
         steps = range(cfg.steps_per_epoch)
         bar = None
-        if progress:
+        if show:
             from tqdm import tqdm
             steps = bar = tqdm(steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
                                leave=False, dynamic_ncols=True)
         loss_sum = correct = seen = 0
         for step in steps:
-            x, y = stream.batch(epoch, step, cfg.batch_size)
+            # each process draws its own share: batch index step * world + rank
+            x, y = stream.batch(epoch, step * ctx.world + ctx.rank, local_batch)
             x = normalize(x.to(dev).float(), cfg.normalization)
             y = y.to(dev)
-            logits = model(x)
-            loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+            gen = torch.Generator().manual_seed(int(np.random.SeedSequence(
+                [cfg.seed, epoch, step * ctx.world + ctx.rank, 1]).generate_state(1)[0]))
+            loss, logits = objective(net, model, x, y, gen)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -117,18 +180,23 @@ def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_d
                 bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}%")
         if bar is not None:
             bar.close()
-        pred = predict(model, val.x, cfg.normalization, device=dev)
-        acc = accuracy_by_snr(pred, val.y, val.snr)
-        rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
-               "val_acc": acc["overall"], "val_high_snr": acc["high_snr"],
-               "lr": sched.get_last_lr()[0], "seconds": time.time() - t0}
-        history.append(rec)
-        _save_checkpoint(ckpt_path, {
-            "model": model.state_dict(), "optimizer": opt.state_dict(),
-            "scheduler": sched.state_dict(), "epoch": epoch, "history": json.dumps(history),
-            "train_config": cfg.to_dict()})
-        log(f"epoch {epoch + 1}/{cfg.epochs}: loss {rec['train_loss']:.3f} "
-            f"train {100 * rec['train_acc']:.1f}% val {100 * acc['overall']:.1f}% "
-            f"(>=10 dB {100 * acc['high_snr']:.1f}%) {rec['seconds']:.0f}s")
+        if ctx.main:
+            pred = predict(model, val.x, cfg.normalization, device=dev)
+            acc = accuracy_by_snr(pred, val.y, val.snr)
+            rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+                   "val_acc": acc["overall"], "val_high_snr": acc["high_snr"],
+                   "lr": sched.get_last_lr()[0], "seconds": time.time() - t0}
+            history.append(rec)
+            _save_checkpoint(ckpt_path, {
+                "model": model.state_dict(), "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(), "epoch": epoch, "history": json.dumps(history),
+                "train_config": run_config})
+            log(f"epoch {epoch + 1}/{cfg.epochs}: loss {rec['train_loss']:.3f} "
+                f"train {100 * rec['train_acc']:.1f}% val {100 * acc['overall']:.1f}% "
+                f"(>=10 dB {100 * acc['high_snr']:.1f}%) {rec['seconds']:.0f}s")
+        if ctx.world > 1:
+            torch.distributed.barrier()
+    if not ctx.main:
+        return {"history": history, "val": None, "pred": None}
     pred = predict(model, val.x, cfg.normalization, device=dev)
     return {"history": history, "val": accuracy_by_snr(pred, val.y, val.snr), "pred": pred}
