@@ -102,6 +102,17 @@ def test_evaluate_writes_report(tmp_path, small_bundle):
     bad = run_app("robustamc-evaluate", small_bundle, "--out", out, "--attacks", "deepfool",
                   check=False)
     assert bad.returncode == 2 and "unknown attack" in bad.stderr
+    # ship a bundle under a new name with its report numbers
+    dest = tmp_path / "shipped" / "compact-robust.json"
+    run_app("robustamc-model", "ship", seed2 / "tiny.json", dest, "--report",
+            out / "metrics.json", "--label", "seed2/tiny")
+    from robustamc.bundle import load_bundle
+    b = load_bundle(dest)
+    assert b.name == "compact-robust" and b.meta["shipped_from"]["name"] == "tiny"
+    assert b.meta["robustness"]["attacks_mean_snr_ge0"]["pgd"]["-15"] == m["attacks"]["pgd"]["-15"]["mean_snr_ge0"]
+    p = run_app("robustamc-model", "ship", seed2 / "tiny.json", dest, "--report",
+                out / "metrics.json", "--label", "nobody", check=False)
+    assert p.returncode == 2 and "no model 'nobody'" in p.stderr
 
 
 def test_attack_frames_and_uap(tmp_path):

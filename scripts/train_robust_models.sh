@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The CPU recipe for the robustness study (docs/ROBUSTNESS.md), from the repository root after
+# `bash scripts/bootstrap.sh`. Stages (each skipped when its bundle exists):
+#   teacher   PGD-AT fine-tuning of the shipped clean teacher (PGD-3, L2, PSR -20 dB)
+#   students  compact students, 6 methods x SEEDS, fine-tuned from the shipped compact
+#   baselines VT-CNN2-style CNN, CNN-LSTM, 1-D ResNet (standard training, transfer study)
+# JOBS runs in parallel (one torch thread each). Logs in runs/robust/**/*.log.
+# On a GPU machine use FACTOR=4 (4x the steps) for the larger recipe.
+set -euo pipefail
+PY=${PY:-.venv/bin/python}
+R=${R:-runs/robust}
+JOBS=${JOBS:-2}
+SEEDS=${SEEDS:-"1 2 3"}
+METHODS=${METHODS:-"standard pgd-at kd ard rslad attention"}
+FACTOR=${FACTOR:-1}
+STAGES=${STAGES:-"teacher students baselines"}
+TEACHER=$R/teacher-robust/teacher-robust.json
+mkdir -p "$R"
+
+run() {  # run OUT_JSON ARGS... : train unless the bundle exists
+    local out=$1; shift
+    [ -f "$out" ] && { echo "have $out"; return 0; }
+    mkdir -p "$(dirname "$out")"
+    echo "start $out"
+    $PY apps/robustamc-train --bundle "$out" --out "${out%.json}" --threads 1 --no-progress "$@" \
+        > "${out%.json}.log" 2>&1 && echo "done  $out" || { echo "FAILED $out"; return 1; }
+}
+export -f run
+export PY
+
+if [[ " $STAGES " == *" teacher "* ]]; then
+    run "$TEACHER" --init python/robustamc/default_models/teacher.json --method pgd-at \
+        --train-pgd-steps 3 --train-psr-db -20 --epochs 12 --steps-per-epoch $((250 * FACTOR)) \
+        --lr 5e-4 --warmup-steps 200 --seed 1
+fi
+
+# students start from the shipped standard compact (48k clean steps), as the teacher starts
+# from the shipped clean teacher: robust fine-tuning at equal compute for every method
+STUDENT="--init python/robustamc/default_models/compact.json --epochs 10 --steps-per-epoch $((300 * FACTOR)) --lr 1e-3 --warmup-steps 300"
+jobs_file=$(mktemp)
+if [[ " $STAGES " == *" students "* ]]; then
+    for seed in $SEEDS; do
+        for method in $METHODS; do
+            t=""; case $method in kd|ard|rslad|attention) t="--teacher $TEACHER";; esac
+            echo "run $R/seed$seed/compact-$method.json $STUDENT --method $method $t --seed $seed" >> "$jobs_file"
+        done
+    done
+fi
+if [[ " $STAGES " == *" baselines "* ]]; then
+    for arch in vtcnn2 cnn-lstm resnet1d; do
+        echo "run $R/baselines/$arch.json --model $arch --epochs 10 --steps-per-epoch $((300 * FACTOR)) --lr 2e-3 --warmup-steps 300 --seed 1" >> "$jobs_file"
+    done
+fi
+xargs -P "$JOBS" -I{} bash -c '{}' < "$jobs_file"
+rm -f "$jobs_file"
