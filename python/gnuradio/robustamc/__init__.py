@@ -14,3 +14,4 @@ from .robustamc_python import *  # noqa: F401,F403
 # Python blocks
 from .modulation_classifier import modulation_classifier  # noqa: F401
 from .stock_modulation_source import stock_modulation_source  # noqa: F401
+from .adversarial_injector import adversarial_injector  # noqa: F401
