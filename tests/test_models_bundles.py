@@ -145,3 +145,16 @@ def test_bundle_files_are_readable_by_others(tmp_path):
         os.umask(old)
     for f in ("m.json", "m.safetensors"):
         assert stat.S_IMODE((tmp_path / f).stat().st_mode) == 0o644, f
+
+
+def test_shipped_bundles_by_name(tmp_path, monkeypatch):
+    from robustamc.bundle import default_bundle_path, resolve_bundle, shipped_bundles
+    assert {"compact", "teacher"} <= set(shipped_bundles())
+    monkeypatch.chdir(tmp_path)
+    assert resolve_bundle("teacher") == default_bundle_path("teacher")
+    assert load_bundle("teacher").name == "teacher"
+    # a bundle file in the working directory wins over a shipped one of the same name
+    save_bundle(build_model("compact"), tmp_path / "teacher.json", name="mine")
+    assert load_bundle("teacher").name == "mine"
+    with pytest.raises(BundleError, match="shipped bundles: .*compact"):
+        load_bundle("no-such-model")

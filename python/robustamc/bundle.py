@@ -60,6 +60,23 @@ def default_bundle_path(name: str = DEFAULT_NAME) -> Path:
     return DEFAULT_DIR / f"{name}.json"
 
 
+def shipped_bundles() -> list[str]:
+    """Names of the bundles shipped with gr-robustamc."""
+    return sorted(p.stem for p in DEFAULT_DIR.glob("*.json"))
+
+
+def resolve_bundle(path) -> Path:
+    """The JSON path of a bundle given as a path, a stem, a shipped name or None/'' (the
+    default). A file that exists wins over a shipped bundle of the same name."""
+    if not path:
+        return default_bundle_path()
+    _, meta_path = bundle_paths(path)
+    if not meta_path.is_file() and Path(path).parent == Path(".") \
+            and default_bundle_path(meta_path.stem).is_file():
+        return default_bundle_path(meta_path.stem)
+    return meta_path
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -111,7 +128,8 @@ def read_meta(path) -> dict:
     """Validated bundle metadata (no weights loaded)."""
     weights, meta_path = bundle_paths(path)
     if not meta_path.is_file():
-        raise BundleError(f"bundle metadata not found: {meta_path}")
+        raise BundleError(f"bundle metadata not found: {meta_path} (shipped bundles: "
+                          f"{', '.join(shipped_bundles())})")
     raw = meta_path.read_bytes()
     if raw[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
         raise BundleError(f"{meta_path} is a pickle; bundles are JSON + safetensors only")
@@ -136,10 +154,9 @@ def read_meta(path) -> dict:
 
 
 def load_bundle(path=None, device: str | torch.device = "cpu") -> Bundle:
-    """Load and verify a bundle (None or '' = the shipped default); model in eval mode."""
-    if not path:
-        path = default_bundle_path()
-    weights, meta_path = bundle_paths(path)
+    """Load and verify a bundle: a path, a shipped name (`compact`, `teacher`, ...) or
+    None/'' for the shipped default. The model is in eval mode."""
+    weights, meta_path = bundle_paths(resolve_bundle(path))
     meta = read_meta(meta_path)
     if not weights.is_file():
         raise BundleError(f"bundle weights not found: {weights}")
