@@ -71,15 +71,10 @@ def test_evaluate_writes_report(tmp_path, small_bundle):
     for ext in (".json", ".safetensors"):
         shutil.copy(small_bundle.with_suffix(ext), seed2 / f"tiny{ext}")
     out = tmp_path / "rep"
-    p = run_app("robustamc-evaluate", small_bundle, seed2 / "tiny.json", "compact",
-                "--out", out, "--per-pair", "2", "--attack-per-pair", "1", "--pgd-steps", "2",
-                "--uap-steps", "3", "--psr-db", "-25", "-15", "--attacks", "fgm", "pgd",
-                "gaussian", "uap", "--no-progress", check=False)
-    assert p.returncode == 2 and "compact" in p.stderr   # a config name is not a bundle
-    from robustamc.bundle import default_bundle_path
-    p = run_app("robustamc-evaluate", small_bundle, seed2 / "tiny.json",
-                default_bundle_path("compact"), "--out", out, "--per-pair", "2",
-                "--attack-per-pair", "1", "--pgd-steps", "2", "--uap-steps", "3",
+    p = run_app("robustamc-evaluate", small_bundle, "no-such-model", "--out", out, check=False)
+    assert p.returncode == 2 and "no-such-model" in p.stderr
+    p = run_app("robustamc-evaluate", small_bundle, seed2 / "tiny.json", "compact", "--out", out,
+                "--per-pair", "2", "--attack-per-pair", "1", "--pgd-steps", "2", "--uap-steps", "3",
                 "--psr-db", "-25", "-15", "--attacks", "fgm", "pgd", "gaussian", "uap",
                 "--no-progress")
     assert "seed2/tiny: clean" in p.stdout
