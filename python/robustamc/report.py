@@ -162,6 +162,28 @@ def _attention_figure(bundles: dict, attack_set, path: Path, psr: float, device)
     return True
 
 
+def attention_entropy(bundles: dict, attack_set, device="cpu") -> dict:
+    """Mean row entropy (nats) of each layer's attention, per head and of the head-averaged
+    map, on the clean frames at SNR >= 0 dB: log(T) means uniform attention (nothing to
+    transfer), lower means focused. One transformer per name."""
+    from .normalize import normalize
+    keep = attack_set.snr >= 0
+    x = torch.from_numpy(attack_set.x[keep]).to(device)
+    out, seen = {}, set()
+    for label, b in bundles.items():
+        if not hasattr(b.model, "layers") or b.name in seen:
+            continue
+        seen.add(b.name)
+        m = b.model.to(device).eval()
+        with torch.no_grad():
+            _, maps = m(normalize(x, b.normalization), return_attention=True)
+        ent = lambda a: float(-(a * a.clamp_min(1e-12).log()).sum(-1).mean())  # noqa: E731
+        out[b.name] = {"per_head": [ent(a) for a in maps],
+                       "head_mean": [ent(a.mean(1)) for a in maps],
+                       "uniform": float(np.log(maps[0].shape[-1]))}
+    return out
+
+
 def write_report(metrics: dict, out, bundles: dict | None = None, attack_set=None,
                  device="cpu") -> Path:
     """report.md, metrics.json and PNGs in `out`."""
@@ -252,6 +274,18 @@ def write_report(metrics: dict, out, bundles: dict | None = None, attack_set=Non
     if bundles and attack_set is not None and _attention_figure(
             bundles, attack_set, out / "attention.png", -20.0, device):
         L += ["## Attention maps\n", "![attention maps](attention.png)\n"]
+        ent = metrics["attention_entropy"] = attention_entropy(bundles, attack_set, device)
+        uni = next(iter(ent.values()))["uniform"]
+        L += [f"Mean row entropy of the attention maps (nats; {uni:.2f} = uniform), clean frames "
+              "at SNR >= 0 dB, layer by layer: per head / of the head-averaged map.\n",
+              "| model | " + " | ".join(f"layer {i + 1}" for i in range(max(
+                  len(e["per_head"]) for e in ent.values()))) + " |",
+              "|---|" + "---:|" * max(len(e["per_head"]) for e in ent.values())]
+        depth = max(len(e["per_head"]) for e in ent.values())
+        for name, e in ent.items():
+            cells = [f"{a:.2f} / {b:.2f}" for a, b in zip(e["per_head"], e["head_mean"])]
+            L.append(f"| {name} | " + " | ".join(cells + ["–"] * (depth - len(cells))) + " |")
+        L.append("")
     (out / "report.md").write_text("\n".join(L) + "\n")
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return out / "report.md"
