@@ -10,9 +10,11 @@ JOBS=${JOBS:-1}
 TEACHER=$R/teacher-robust/teacher-robust.json
 BASE="--init python/robustamc/default_models/compact.json --epochs 10 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --method attention --teacher $TEACHER --seed 1 --threads 1 --no-progress"
 jobs_file=$(mktemp)
-for v in "layers-last --at-layers last" "heads-group --at-heads group" "distance-kl --at-distance kl" \
-         "weight-100 --at-weight 100" "weight-1 --at-weight 1" ${EXTRA:+"$EXTRA"}; do
-    name=${v%% *}; opts=${v#* }
+VARIANTS=${VARIANTS:-"weight-1 heads-group weight-100 layers-last distance-kl"}
+declare -A OPT=([weight-1]="--at-weight 1" [weight-100]="--at-weight 100" [heads-group]="--at-heads group"
+                [layers-last]="--at-layers last" [distance-kl]="--at-distance kl")
+for name in $VARIANTS; do
+    opts=${OPT[$name]}
     out=$R/ablation/compact-at-$name
     echo "[ -f $out.json ] || { mkdir -p $R/ablation; $PY apps/robustamc-train $BASE $opts --out $out --bundle $out.json > $out.log 2>&1 && echo done $out; }" >> "$jobs_file"
 done
