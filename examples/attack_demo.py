@@ -24,10 +24,10 @@ if __name__ == '__main__':
 
 from PyQt5 import Qt
 from PyQt5.QtCore import QObject, pyqtSlot
+from gnuradio import analog
 from gnuradio import blocks
-from gnuradio import channels
-from gnuradio.filter import firdes
 from gnuradio import gr
+from gnuradio.filter import firdes
 from gnuradio.fft import window
 import sys
 import signal
@@ -87,14 +87,14 @@ class attack_demo(gr.top_block, Qt.QWidget):
         # Variables
         ##################################################
         self.samp_rate = samp_rate = 200e3
-        self.psr_db = psr_db = -20
-        self.mode = mode = 'fgm'
+        self.psr_db = psr_db = -15
+        self.mode = mode = 'pgd'
 
         ##################################################
         # Blocks
         ##################################################
 
-        self._psr_db_range = Range(-40, 0, 1, -20, 200)
+        self._psr_db_range = Range(-40, 0, 1, -15, 200)
         self._psr_db_win = RangeWidget(self._psr_db_range, self.set_psr_db, "PSR (dB)", "counter_slider", float, QtCore.Qt.Horizontal)
         self.top_grid_layout.addWidget(self._psr_db_win, 0, 1, 1, 1)
         for r in range(0, 1):
@@ -126,7 +126,9 @@ class attack_demo(gr.top_block, Qt.QWidget):
         self.source = robustamc.stock_modulation_source(modulation, seed=0)
         self.sink_standard = blocks.null_sink(gr.sizeof_gr_complex*1)
         self.sink_robust = blocks.null_sink(gr.sizeof_gr_complex*1)
+        self.rotator = blocks.rotator_cc((2 * 3.141592653589793 * 50 / samp_rate), False)
         self.robust = robustamc.modulation_classifier(bundle='compact-robust', hop=0, average=8, min_confidence=0, threads=1, tag_output=False, samp_rate=samp_rate, max_batch=0)
+        self.noise = analog.noise_source_c(analog.GR_GAUSSIAN, (10 ** (-snr_db / 20)), 1)
         self.injector = robustamc.adversarial_injector(mode=mode, psr_db=psr_db, bundle='compact', uap_file=uap_file, window=128, offset=0, pgd_steps=10, label=(-1), random_shift=True, seed=0, threads=1)
         self.head = blocks.head(gr.sizeof_gr_complex*1, (n_samples if n_samples > 0 else 2**62))
         self.display_standard = robustamc.label_display('standard compact (attacked, white-box)', 40)
@@ -143,13 +145,7 @@ class attack_demo(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(1, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.channel = channels.channel_model(
-            noise_voltage=(10 ** (-snr_db / 20)),
-            frequency_offset=(50 / samp_rate),
-            epsilon=1.0,
-            taps=[1.0 + 0j],
-            noise_seed=1,
-            block_tags=False)
+        self.add = blocks.add_vcc(1)
 
 
         ##################################################
@@ -157,11 +153,13 @@ class attack_demo(gr.top_block, Qt.QWidget):
         ##################################################
         self.msg_connect((self.robust, 'labels'), (self.display_robust, 'labels'))
         self.msg_connect((self.standard, 'labels'), (self.display_standard, 'labels'))
-        self.connect((self.channel, 0), (self.throttle, 0))
+        self.connect((self.add, 0), (self.throttle, 0))
         self.connect((self.head, 0), (self.robust, 0))
         self.connect((self.head, 0), (self.standard, 0))
-        self.connect((self.injector, 0), (self.channel, 0))
+        self.connect((self.injector, 0), (self.rotator, 0))
+        self.connect((self.noise, 0), (self.add, 1))
         self.connect((self.robust, 0), (self.sink_robust, 0))
+        self.connect((self.rotator, 0), (self.add, 0))
         self.connect((self.source, 0), (self.injector, 0))
         self.connect((self.standard, 0), (self.sink_standard, 0))
         self.connect((self.throttle, 0), (self.head, 0))
@@ -186,7 +184,7 @@ class attack_demo(gr.top_block, Qt.QWidget):
 
     def set_snr_db(self, snr_db):
         self.snr_db = snr_db
-        self.channel.set_noise_voltage((10 ** (-self.snr_db / 20)))
+        self.noise.set_amplitude((10 ** (-self.snr_db / 20)))
 
     def get_uap_file(self):
         return self.uap_file
@@ -206,7 +204,7 @@ class attack_demo(gr.top_block, Qt.QWidget):
 
     def set_samp_rate(self, samp_rate):
         self.samp_rate = samp_rate
-        self.channel.set_frequency_offset((50 / self.samp_rate))
+        self.rotator.set_phase_inc((2 * 3.141592653589793 * 50 / self.samp_rate))
         self.throttle.set_sample_rate(self.samp_rate)
 
     def get_psr_db(self):

@@ -22,7 +22,7 @@ from .normalize import NORMALIZATIONS
 FORMAT = "robustamc-bundle"
 FORMAT_VERSION = 1
 DEFAULT_DIR = Path(__file__).resolve().parent / "default_models"
-DEFAULT_NAME = "compact"
+DEFAULT_NAME = "compact-robust"
 
 
 class BundleError(Exception):
