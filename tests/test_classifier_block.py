@@ -46,7 +46,7 @@ def test_known_signals_labelled_with_offsets(gr_robustamc):
         m = msgs[0]
         assert set(m) >= {"label", "index", "confidence", "probabilities", "offset", "window",
                           "windows", "model"}
-        assert m["window"] == 128 and m["model"] == "compact"
+        assert m["window"] == 128 and m["model"] == "compact-robust"   # the shipped default
         assert len(m["probabilities"]) == len(CLASSES)
         assert abs(sum(m["probabilities"]) - 1) < 1e-4
         assert m["label"] == CLASSES[m["index"]]
