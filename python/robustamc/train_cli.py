@@ -38,7 +38,7 @@ def parser(distill: bool) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=DISTILL_DOC + "\n" + __doc__ if distill else __doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="compact",
-                   help="named config (see `robustamc-model info --list`) [%(default)s]")
+                   help="named config: teacher, compact, vtcnn2, cnn-lstm, resnet1d [%(default)s]")
     p.add_argument("--out", required=True, type=Path,
                    help="output folder for checkpoints, plots and metrics")
     p.add_argument("--bundle", type=Path,
