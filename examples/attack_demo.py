@@ -87,14 +87,14 @@ class attack_demo(gr.top_block, Qt.QWidget):
         # Variables
         ##################################################
         self.samp_rate = samp_rate = 200e3
-        self.psr_db = psr_db = -15
-        self.mode = mode = 'pgd'
+        self.psr_db = psr_db = -12
+        self.mode = mode = 'fgm'
 
         ##################################################
         # Blocks
         ##################################################
 
-        self._psr_db_range = Range(-40, 0, 1, -15, 200)
+        self._psr_db_range = Range(-40, 0, 1, -12, 200)
         self._psr_db_win = RangeWidget(self._psr_db_range, self.set_psr_db, "PSR (dB)", "counter_slider", float, QtCore.Qt.Horizontal)
         self.top_grid_layout.addWidget(self._psr_db_win, 0, 1, 1, 1)
         for r in range(0, 1):
