@@ -134,20 +134,12 @@ class LogitKD(Objective):
         return (1 - a) * F.cross_entropy(logits, y) + a * _kd(logits, t, self.temperature), logits
 
 
-class ARD(Objective):
+class ARD(LogitKD):
     """Adversarially robust distillation (Goldblum et al. 2020): the student's adversarial
     frames (crafted on the student's cross-entropy) are pulled to the teacher's soft labels of
-    the clean frames, plus (1-a) clean cross-entropy."""
+    the clean frames, plus (1-a) clean cross-entropy. Same options as `kd`."""
     name = "ard"
-    needs_teacher = True
     uses_attack = True
-
-    def __init__(self, temperature: float = 4.0, kd_weight: float = 0.9, **kw):
-        super().__init__(**kw)
-        self.temperature, self.kd_weight = temperature, kd_weight
-
-    def options(self):
-        return {"temperature": self.temperature, "kd_weight": self.kd_weight}
 
     def __call__(self, net, module, x, y, gen=None):
         t = F.softmax(self.teacher_out(x) / self.temperature, 1)
