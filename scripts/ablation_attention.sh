@@ -12,7 +12,8 @@ BASE="--init python/robustamc/default_models/compact.json --epochs 10 --steps-pe
 jobs_file=$(mktemp)
 VARIANTS=${VARIANTS:-"weight-1 heads-group weight-100 layers-last distance-kl"}
 declare -A OPT=([weight-1]="--at-weight 1" [weight-100]="--at-weight 100" [heads-group]="--at-heads group"
-                [layers-last]="--at-layers last" [distance-kl]="--at-distance kl")
+                [layers-last]="--at-layers last" [layers-first]="--at-layers first"
+                [distance-kl]="--at-distance kl" [craft-teacher]="--craft-on teacher")
 for name in $VARIANTS; do
     opts=${OPT[$name]}
     out=$R/ablation/compact-at-$name

@@ -22,6 +22,7 @@ QUICK = ["--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "16", "--val
 def test_layer_head_and_token_alignment():
     assert match_layers(2, 4, "all") == [(0, 1), (1, 3)]
     assert match_layers(2, 4, "last") == [(1, 3)]
+    assert match_layers(2, 4, "first") == [(0, 0)]
     assert match_layers(3, 4, "all") == [(0, 0), (1, 2), (2, 3)]
     t = torch.softmax(torch.randn(3, 8, 17, 17), -1)
     g = align_heads(t, 4, "group")

@@ -176,14 +176,17 @@ class RSLAD(Objective):
 
 # --------------------------------------------------------------------------- attention
 def match_layers(student_depth: int, teacher_depth: int, which: str) -> list[tuple[int, int]]:
-    """(student layer, teacher layer) pairs: `last` matches the last layers; `all` matches
-    every student layer i to teacher layer round((i+1) L_t / L_s) - 1 (same relative depth)."""
+    """(student layer, teacher layer) pairs: `last` matches the last layers, `first` the first
+    ones; `all` matches every student layer i to teacher layer round((i+1) L_t / L_s) - 1
+    (same relative depth)."""
     if which == "last":
         return [(student_depth - 1, teacher_depth - 1)]
+    if which == "first":
+        return [(0, 0)]
     if which == "all":
         return [(i, round((i + 1) * teacher_depth / student_depth) - 1)
                 for i in range(student_depth)]
-    raise ValueError(f"unknown layer matching {which!r} (last, all)")
+    raise ValueError(f"unknown layer matching {which!r} (last, first, all)")
 
 
 def align_heads(t: torch.Tensor, student_heads: int, how: str) -> torch.Tensor:
@@ -234,7 +237,7 @@ class AttentionTransfer(Objective):
     times the distance between the student's and the adversarially trained teacher's
     attention maps on those same adversarial frames.
 
-    Options: `layers` (last | all), `heads` (mean | group), `distance` (l2 | kl), `craft_on`
+    Options: `layers` (last | first | all), `heads` (mean | group), `distance` (l2 | kl), `craft_on`
     (student: PGD on the student's loss, cheap; teacher: PGD on the teacher's, frozen model).
     """
     name = "attention"

@@ -78,7 +78,7 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                    help="kd, ard: weight of the distillation term [%(default)s]")
     m.add_argument("--at-weight", type=float, default=10.0,
                    help="attention: weight of the attention distance [%(default)s]")
-    m.add_argument("--at-layers", default="all", choices=["all", "last"],
+    m.add_argument("--at-layers", default="all", choices=["all", "last", "first"],
                    help="attention: which layers are matched [%(default)s]")
     m.add_argument("--at-heads", default="mean", choices=["mean", "group"],
                    help="attention: head alignment [%(default)s]")

@@ -5,6 +5,8 @@
 #
 """modulation_classifier: names the modulation of a complex stream, publishing PMT labels."""
 
+import bisect
+
 import numpy as np
 import pmt
 from gnuradio import gr
@@ -23,6 +25,10 @@ class modulation_classifier(gr.sync_block):
     the decision's first window), window, windows, model, plus rx_time / rx_freq when the
     stream carries those tags. Decisions under `min_confidence` are not published. Windows
     with NaN/Inf samples or no power are counted (see `stats()`) and never classified.
+
+    Behind an `occupancy_gate_cc` the stream has gaps: its `src_offset` tags map offsets back
+    to the radio's stream (the published offset is then the radio's sample index) and its
+    per-window `rx_time` tags give each decision its own time.
 
     `max_batch` caps the windows per inference call (0 = all that are ready); 1 reproduces
     one-window-per-call classifiers such as GNU Radio 3.7's gr-inspector AMC block.
@@ -60,7 +66,10 @@ class modulation_classifier(gr.sync_block):
         self._pend_off = np.zeros(0, dtype=np.int64)
         self._pend_probs = np.zeros((0, len(self.clf.classes)), dtype=np.float32)
         self._pend_ok = np.zeros(0, dtype=bool)
-        self._rx_time = None                 # (tag offset, seconds) of the latest rx_time
+        # (stream offset, value) of recent rx_time (seconds) and src_offset tags, oldest
+        # first: a decision uses the latest one at or before its first window
+        self._rx_time = _Anchors()
+        self._src = _Anchors()
         self._rx_freq = None
         self._stats = dict(windows=0, decisions=0, published=0, below_confidence=0,
                            nonfinite=0, no_power=0)
@@ -87,7 +96,9 @@ class modulation_classifier(gr.sync_block):
             key = pmt.symbol_to_string(tag.key)
             if key == "rx_time" and pmt.is_tuple(tag.value):
                 whole = pmt.to_uint64(pmt.tuple_ref(tag.value, 0))
-                self._rx_time = (tag.offset, whole + pmt.to_double(pmt.tuple_ref(tag.value, 1)))
+                self._rx_time.add(tag.offset, whole + pmt.to_double(pmt.tuple_ref(tag.value, 1)))
+            elif key == "src_offset" and (pmt.is_integer(tag.value) or pmt.is_uint64(tag.value)):
+                self._src.add(tag.offset, pmt.to_uint64(tag.value))
             elif key == "rx_freq" and pmt.is_number(tag.value):
                 self._rx_freq = pmt.to_double(tag.value)
             elif key == "rx_rate" and pmt.is_number(tag.value):
@@ -148,6 +159,9 @@ class modulation_classifier(gr.sync_block):
         self._pend_off = self._pend_off[n:]
         self._pend_probs = self._pend_probs[n:]
         self._pend_ok = self._pend_ok[n:]
+        oldest = int(self._pend_off[0]) if len(self._pend_off) else self._next
+        self._rx_time.prune(oldest)
+        self._src.prune(oldest)
 
     def _publish(self, offset, ready, idx, conf, probs, windows):
         """Publish a decision; `ready` is the sample where its last window ends (tag position)."""
@@ -155,13 +169,16 @@ class modulation_classifier(gr.sync_block):
         d = self._base_msg  # model, window, windows = average: the same in every message
         if windows != self.average:
             d = pmt.dict_add(d, k["windows"], pmt.from_long(windows))
-        d = pmt.dict_add(d, k["offset"], pmt.from_uint64(offset))
+        src = self._src.at(offset)
+        d = pmt.dict_add(d, k["offset"], pmt.from_uint64(
+            offset if src is None else src[1] + offset - src[0]))
         d = pmt.dict_add(d, k["probabilities"], pmt.init_f32vector(len(probs), probs.tolist()))
         d = pmt.dict_add(d, k["confidence"], pmt.from_double(conf))
         d = pmt.dict_add(d, k["index"], pmt.from_long(idx))
         d = pmt.dict_add(d, k["label"], self._labels[idx])
-        if self._rx_time is not None and self.samp_rate > 0:
-            t = self._rx_time[1] + (offset - self._rx_time[0]) / self.samp_rate
+        rx_time = self._rx_time.at(offset)
+        if rx_time is not None and self.samp_rate > 0:
+            t = rx_time[1] + (offset - rx_time[0]) / self.samp_rate
             whole = int(np.floor(t))
             d = pmt.dict_add(d, k["rx_time"], pmt.make_tuple(pmt.from_uint64(whole),
                                                              pmt.from_double(t - whole)))
@@ -171,3 +188,27 @@ class modulation_classifier(gr.sync_block):
         self._stats["published"] += 1
         if self.tag_output:
             self.add_item_tag(0, ready, self._tag_key, d)
+
+
+class _Anchors:
+    """Tag values by stream offset, oldest first, for mapping a window offset to the latest
+    tag at or before it (or the first one, when all are later)."""
+
+    def __init__(self):
+        self._offsets, self._values = [], []
+
+    def add(self, offset, value):
+        self._offsets.append(int(offset))
+        self._values.append(value)
+
+    def at(self, offset):
+        if not self._offsets:
+            return None
+        i = max(bisect.bisect_right(self._offsets, offset) - 1, 0)
+        return self._offsets[i], self._values[i]
+
+    def prune(self, oldest):
+        """Forget entries no window from `oldest` on can need (keeps the latest before it)."""
+        i = bisect.bisect_right(self._offsets, oldest) - 1
+        if i > 0:
+            del self._offsets[:i], self._values[:i]
