@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .constants import CLASSES, SNRS_DB, WINDOW
+from .constants import CLASSES, SAMPLE_RATE, SNRS_DB, WINDOW
 from .normalize import NORMALIZATIONS, normalize
 from .synth import Synthesizer
 
@@ -105,8 +105,11 @@ def save_frames(frames: FrameSet, path) -> Path:
 
 
 def load_frames(path) -> FrameSet:
-    """Read a data set: our `.npz`, RadioML 2016.10a `.pkl`, or RadioML 2018.01A `.hdf5`."""
+    """Read a data set: our `.npz`, RadioML 2016.10a `.pkl`, RadioML 2018.01A `.hdf5`, or a
+    SigMF recording with labelled annotations (`.sigmf-meta` / `.sigmf-data`)."""
     path = Path(path)
+    if str(path).endswith((".sigmf-meta", ".sigmf-data")):
+        return load_sigmf(path)
     if not path.is_file():
         raise DatasetError(f"data file not found: {path}")
     suffix = path.suffix.lower()
@@ -190,6 +193,23 @@ def load_rml2016(path, normalization: str = "none") -> FrameSet:
         x = normalize(x, normalization).astype(np.float32)
     return FrameSet(x, np.concatenate(ys), np.concatenate(snrs),
                     {"source": "RadioML 2016.10a", "file": str(path), "normalization": normalization})
+
+
+# --------------------------------------------------------------------------- SigMF
+def load_sigmf(path, normalization: str = "none") -> FrameSet:
+    """A SigMF recording's annotations labelled with one of CLASSES (core:label), cut into
+    windows at the model's rate (robustamc-capture writes such recordings; any SigMF tool
+    can). SNR labels come from robustamc:snr_db annotations, -1 where unknown."""
+    from .recordings import RecordingError, labelled_windows, open_recording
+    try:
+        rec = open_recording(path)
+        x, y, snr = labelled_windows(rec, WINDOW, rate=SAMPLE_RATE)
+    except RecordingError as e:
+        raise DatasetError(str(e)) from None
+    if normalization != "none":
+        x = normalize(x, normalization).astype(np.float32)
+    return FrameSet(x, y, snr, {"source": "SigMF", "file": str(rec.path),
+                                "samp_rate": rec.samp_rate, "normalization": normalization})
 
 
 # --------------------------------------------------------------------------- RadioML 2018.01A
