@@ -88,6 +88,7 @@ void occupancy_gate_cc_impl::set_noise_floor(float noise_floor)
         throw std::invalid_argument("occupancy_gate_cc: noise_floor must be finite");
     std::lock_guard<std::mutex> lock(d_mutex);
     d_floor = noise_floor > 0.0f ? noise_floor : 0.0;
+    d_learn.clear();
 }
 
 void occupancy_gate_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
@@ -153,9 +154,15 @@ int occupancy_gate_cc_impl::general_work(int noutput_items,
             continue;
         }
         if (d_floor <= 0.0) {
-            d_floor = p; // first window (or an all-zero stream): start from here
-            if (d_floor <= 0.0)
+            // Learn the floor from the median of the first windows: one window alone may be
+            // a filter's start-up transient (near zero power) and would hold the gate open.
+            d_learn.push_back(p);
+            if (d_learn.size() < LEARN_WINDOWS)
                 continue;
+            std::nth_element(d_learn.begin(), d_learn.begin() + LEARN_WINDOWS / 2, d_learn.end());
+            d_floor = d_learn[LEARN_WINDOWS / 2];
+            d_learn.clear();
+            continue;
         }
         const double floor = d_floor;
         if (p < d_threshold_lin * floor) {

@@ -10,6 +10,7 @@
 
 #include <gnuradio/robustamc/occupancy_gate_cc.h>
 #include <atomic>
+#include <vector>
 #include <mutex>
 
 namespace gr {
@@ -17,12 +18,17 @@ namespace robustamc {
 
 class occupancy_gate_cc_impl : public occupancy_gate_cc
 {
+public:
+    //! Windows whose median power starts the floor when none is given.
+    static constexpr size_t LEARN_WINDOWS = 16;
+
 private:
     const int d_window;
     const float d_alpha;
     float d_threshold_lin; // P / N at which the gate opens
     float d_threshold_db;
     double d_floor;        // noise-floor estimate; <= 0 until known
+    std::vector<double> d_learn; // window powers while the floor is being learnt
     double d_rate;         // for re-issued rx_time tags
     bool d_have_time;
     uint64_t d_time_offset; // input offset of the latest rx_time tag

@@ -25,9 +25,11 @@ namespace robustamc {
  * windows judged empty only (exponential average with weight \p alpha per window), so a
  * transmission that lasts never turns into "noise" and is never gated away; if the noise
  * floor itself rises by more than the threshold the gate stays open (set_noise_floor(0)
- * re-learns it). It starts at the first window's power, or at \p noise_floor (linear power)
- * when that is > 0. A stream that starts inside a transmission therefore forwards nothing
- * until the first empty window; give \p noise_floor to avoid that.
+ * re-learns it). It starts at \p noise_floor (linear power) when that is > 0, else at the
+ * median power of the first 16 windows, which are not forwarded. A stream that starts inside
+ * a transmission therefore learns the signal's power as its floor and forwards little until
+ * empty windows pull the floor down (each moves it by \p alpha of the difference); give
+ * \p noise_floor to avoid that.
  *
  * Every forwarded window carries the tag "snr_db" (double, 10 log10((P - N) / N), floor
  * -100 dB) on its first sample. The first window of each run of consecutive forwarded windows
@@ -47,7 +49,7 @@ public:
      * \param window samples per window (>= 1; the classifier's window, or a multiple of it)
      * \param threshold_db SNR over the noise floor that opens the gate, dB (finite)
      * \param alpha noise-floor update weight per empty window (0 < alpha <= 1)
-     * \param noise_floor initial noise-floor power (linear); <= 0 takes the first window's
+     * \param noise_floor initial noise-floor power (linear); <= 0 learns it (median of 16 windows)
      * \param samp_rate input sample rate, Hz, for re-issued rx_time tags (> 0)
      */
     static sptr make(int window,

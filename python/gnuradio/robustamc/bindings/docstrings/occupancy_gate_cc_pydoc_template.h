@@ -20,7 +20,7 @@ static const char* __doc_gr_robustamc_occupancy_gate_cc =
 static const char* __doc_gr_robustamc_occupancy_gate_cc_occupancy_gate_cc = R"doc()doc";
 
 static const char* __doc_gr_robustamc_occupancy_gate_cc_make =
-    R"doc(make(window, threshold_db=6, alpha=0.05, noise_floor=0, samp_rate=200e3): window in samples; threshold in dB over the noise floor; alpha = noise-floor update weight per empty window; noise_floor = initial linear power (<= 0: first window's); samp_rate for re-issued rx_time tags.)doc";
+    R"doc(make(window, threshold_db=6, alpha=0.05, noise_floor=0, samp_rate=200e3): window in samples; threshold in dB over the noise floor; alpha = noise-floor update weight per empty window; noise_floor = initial linear power (<= 0: learnt as the median of the first 16 windows); samp_rate for re-issued rx_time tags.)doc";
 
 static const char* __doc_gr_robustamc_occupancy_gate_cc_set_threshold_db = R"doc(Set the SNR over the noise floor that opens the gate, dB.)doc";
 
@@ -28,7 +28,7 @@ static const char* __doc_gr_robustamc_occupancy_gate_cc_threshold_db = R"doc()do
 
 static const char* __doc_gr_robustamc_occupancy_gate_cc_noise_floor = R"doc(Current noise-floor estimate (linear power).)doc";
 
-static const char* __doc_gr_robustamc_occupancy_gate_cc_set_noise_floor = R"doc(Reset the noise-floor estimate (linear power; <= 0 restarts from the next window).)doc";
+static const char* __doc_gr_robustamc_occupancy_gate_cc_set_noise_floor = R"doc(Reset the noise-floor estimate (linear power; <= 0 re-learns it from the next 16 windows).)doc";
 
 static const char* __doc_gr_robustamc_occupancy_gate_cc_windows_in = R"doc(Windows read.)doc";
 
