@@ -15,6 +15,10 @@ from robustamc.bundle import BundleError
 from robustamc.inference import FrameClassifier
 
 
+#: Samples GNU Radio may hand the block per call (its history and output buffer size).
+BUFFER_ITEMS = 32768
+
+
 class modulation_classifier(gr.sync_block):
     """Classify the modulation of a complex baseband stream with a gr-robustamc bundle.
 
@@ -86,6 +90,14 @@ class modulation_classifier(gr.sync_block):
         self._tag_key = pmt.intern("robustamc_label")
         self.port = pmt.intern("labels")
         self.message_port_register_out(self.port)
+        # Bigger work() calls mean bigger inference batches: 32 -> ~240 windows per call and
+        # 1.55 -> 2.4 Msps (docs/MODELS.md). A block cannot size its input buffer, but GNU
+        # Radio makes the upstream buffer at least twice a block's history; the history
+        # samples themselves are skipped in work(). Latency is unchanged: work() still runs
+        # as soon as any input arrives.
+        self.set_history(BUFFER_ITEMS)
+        self.set_min_output_buffer(2 * BUFFER_ITEMS)
+        self._skip = BUFFER_ITEMS - 1
 
     def stats(self):
         """Counters: windows seen, decisions, published, below_confidence, nonfinite, no_power."""
@@ -105,7 +117,7 @@ class modulation_classifier(gr.sync_block):
                 self.samp_rate = pmt.to_double(tag.value)
 
     def work(self, input_items, output_items):
-        inp = input_items[0]
+        inp = input_items[0][self._skip:]
         n = len(inp)
         output_items[0][:] = inp
         self._read_tags(n)
@@ -117,22 +129,25 @@ class modulation_classifier(gr.sync_block):
             starts = first + self.hop * np.arange(count)
             windows = self._buf[starts[:, None] + np.arange(self.window)]
             step = self.max_batch or count
-            parts = [self.clf.classify(windows[i:i + step]) for i in range(0, count, step)]
-            probs = np.concatenate([p for p, _ in parts])
-            status = np.concatenate([s for _, s in parts])
-            offsets = self._next + self.hop * np.arange(count)
-            self._stats["windows"] += count
-            self._stats["nonfinite"] += int(np.sum(status == FrameClassifier.NONFINITE))
-            self._stats["no_power"] += int(np.sum(status == FrameClassifier.NO_POWER))
-            self._pend_off = np.concatenate((self._pend_off, offsets))
-            self._pend_probs = np.concatenate((self._pend_probs, probs))
-            self._pend_ok = np.concatenate((self._pend_ok, status == FrameClassifier.VALID))
+            for i in range(0, count, step):
+                self._take(i, self.clf.classify(windows[i:i + step]))
             self._next += self.hop * count
-            self._decide()
         keep_from = min(self._next, end) - self._buf_start
         self._buf = self._buf[keep_from:]
         self._buf_start += keep_from
         return n
+
+    def _take(self, i, result):
+        """Queue classified windows i, i+1, ... of this call and publish complete decisions."""
+        probs, status = result
+        self._stats["windows"] += len(status)
+        self._stats["nonfinite"] += int(np.sum(status == FrameClassifier.NONFINITE))
+        self._stats["no_power"] += int(np.sum(status == FrameClassifier.NO_POWER))
+        offsets = self._next + self.hop * (i + np.arange(len(status)))
+        self._pend_off = np.concatenate((self._pend_off, offsets))
+        self._pend_probs = np.concatenate((self._pend_probs, probs))
+        self._pend_ok = np.concatenate((self._pend_ok, status == FrameClassifier.VALID))
+        self._decide()
 
     def _decide(self):
         """Average complete groups of `average` windows (valid ones only) and publish them."""
