@@ -85,8 +85,10 @@ class modulation_classifier(gr.sync_block):
                            ("window", pmt.from_long(self.window)),
                            ("windows", pmt.from_long(self.average))):
             base = pmt.dict_add(base, self._keys[key], value)
-        self._base_msg = base
-        self._labels = [pmt.intern(c) for c in self.clf.classes]
+        self._base_msgs = [
+            pmt.dict_add(pmt.dict_add(base, self._keys["index"], pmt.from_long(i)),
+                         self._keys["label"], pmt.intern(c))
+            for i, c in enumerate(self.clf.classes)]
         self._tag_key = pmt.intern("robustamc_label")
         self.port = pmt.intern("labels")
         self.message_port_register_out(self.port)
@@ -168,9 +170,9 @@ class modulation_classifier(gr.sync_block):
         # groups without a valid window are already counted as nonfinite / no_power
         publish = (valid > 0) & (conf >= self.min_confidence)
         self._stats["below_confidence"] += int(np.sum((valid > 0) & ~publish))
+        first, ready, idx, conf, valid = (a.tolist() for a in (first, ready, idx, conf, valid))
         for g in np.flatnonzero(publish).tolist():
-            self._publish(int(first[g]), int(ready[g]), int(idx[g]), float(conf[g]), mean[g],
-                          int(valid[g]))
+            self._publish(first[g], ready[g], idx[g], conf[g], mean[g], valid[g])
         self._pend_off = self._pend_off[n:]
         self._pend_probs = self._pend_probs[n:]
         self._pend_ok = self._pend_ok[n:]
@@ -181,7 +183,7 @@ class modulation_classifier(gr.sync_block):
     def _publish(self, offset, ready, idx, conf, probs, windows):
         """Publish a decision; `ready` is the sample where its last window ends (tag position)."""
         k = self._keys
-        d = self._base_msg  # model, window, windows = average: the same in every message
+        d = self._base_msgs[idx]  # model, window, windows = average, label, index: prebuilt
         if windows != self.average:
             d = pmt.dict_add(d, k["windows"], pmt.from_long(windows))
         src = self._src.at(offset)
@@ -189,8 +191,6 @@ class modulation_classifier(gr.sync_block):
             offset if src is None else src[1] + offset - src[0]))
         d = pmt.dict_add(d, k["probabilities"], pmt.init_f32vector(len(probs), probs.tolist()))
         d = pmt.dict_add(d, k["confidence"], pmt.from_double(conf))
-        d = pmt.dict_add(d, k["index"], pmt.from_long(idx))
-        d = pmt.dict_add(d, k["label"], self._labels[idx])
         rx_time = self._rx_time.at(offset)
         if rx_time is not None and self.samp_rate > 0:
             t = rx_time[1] + (offset - rx_time[0]) / self.samp_rate
