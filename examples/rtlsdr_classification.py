@@ -7,7 +7,7 @@
 # GNU Radio Python Flow Graph
 # Title: Live modulation classification: RTL-SDR
 # Author: gr-robustamc authors
-# Description: RTL-SDR (SoapySDR, Debian package soapysdr-module-rtlsdr) -> channel filter -> resampler to 200 kHz -> occupancy gate -> modulation classifier -> label display; waterfall of the radio's band. Tune to a transmitter, move it to the middle with the channel offset and watch the label display. The occupancy gate passes only 128-sample windows at least the threshold over the noise floor, so the label shows what is on the air when something is.
+# Description: RTL-SDR (SoapySDR, Debian package soapysdr-module-rtlsdr) -> channel filter -> resampler to 200 kHz -> occupancy gate -> modulation classifier -> label display; waterfall of the radio's band. Tune to a transmitter, then move it onto 0 Hz with the channel offset (watch the 200 kHz channel view; the models tolerate about +-100 Hz of carrier offset, so correct the radio's ppm error too) and watch the label display. The occupancy gate passes only 128-sample windows at least the threshold over the noise floor, so the label shows what is on the air when something is.
 # GNU Radio version: 3.10.5.1
 
 from packaging.version import Version as StrictVersion
@@ -122,7 +122,7 @@ class rtlsdr_classification(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self._channel_offset_range = Range(-radio_rate / 2, radio_rate / 2, 1e3, 0, 200)
+        self._channel_offset_range = Range(-radio_rate / 2, radio_rate / 2, 10, 0, 200)
         self._channel_offset_win = RangeWidget(self._channel_offset_range, self.set_channel_offset, "Channel offset (Hz)", "counter_slider", float, QtCore.Qt.Horizontal)
         self.top_grid_layout.addWidget(self._channel_offset_win, 1, 1, 1, 1)
         for r in range(1, 2):
@@ -196,6 +196,53 @@ class rtlsdr_classification(gr.top_block, Qt.QWidget):
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.classifier = robustamc.modulation_classifier(bundle='', hop=0, average=average, min_confidence=0.0, threads=1, tag_output=False, samp_rate=samp_rate, max_batch=0)
+        self.channel_view = qtgui.freq_sink_c(
+            2048, #size
+            window.WIN_BLACKMAN_hARRIS, #wintype
+            0, #fc
+            samp_rate, #bw
+            "channel at 200 kHz: centre the signal on 0 Hz (within ~100 Hz)", #name
+            1,
+            None # parent
+        )
+        self.channel_view.set_update_time(0.10)
+        self.channel_view.set_y_axis((-120), 0)
+        self.channel_view.set_y_label('Relative Gain', 'dB')
+        self.channel_view.set_trigger_mode(qtgui.TRIG_MODE_FREE, 0.0, 0, "")
+        self.channel_view.enable_autoscale(False)
+        self.channel_view.enable_grid(True)
+        self.channel_view.set_fft_average(0.2)
+        self.channel_view.enable_axis_labels(True)
+        self.channel_view.enable_control_panel(False)
+        self.channel_view.set_fft_window_normalized(False)
+
+        self.channel_view.disable_legend()
+
+
+        labels = ['', '', '', '', '',
+            '', '', '', '', '']
+        widths = [1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1]
+        colors = ["blue", "red", "green", "black", "cyan",
+            "magenta", "yellow", "dark red", "dark green", "dark blue"]
+        alphas = [1.0, 1.0, 1.0, 1.0, 1.0,
+            1.0, 1.0, 1.0, 1.0, 1.0]
+
+        for i in range(1):
+            if len(labels[i]) == 0:
+                self.channel_view.set_line_label(i, "Data {0}".format(i))
+            else:
+                self.channel_view.set_line_label(i, labels[i])
+            self.channel_view.set_line_width(i, widths[i])
+            self.channel_view.set_line_color(i, colors[i])
+            self.channel_view.set_line_alpha(i, alphas[i])
+
+        self._channel_view_win = sip.wrapinstance(self.channel_view.qwidget(), Qt.QWidget)
+        self.top_grid_layout.addWidget(self._channel_view_win, 4, 2, 1, 1)
+        for r in range(4, 5):
+            self.top_grid_layout.setRowStretch(r, 1)
+        for c in range(2, 3):
+            self.top_grid_layout.setColumnStretch(c, 1)
         self.channel_filter = filter.freq_xlating_fir_filter_ccc(1, firdes.low_pass(1.0, radio_rate, 0.45 * samp_rate, 0.1 * samp_rate), channel_offset, radio_rate)
 
 
@@ -208,6 +255,7 @@ class rtlsdr_classification(gr.top_block, Qt.QWidget):
         self.connect((self.gate, 0), (self.classifier, 0))
         self.connect((self.radio, 0), (self.channel_filter, 0))
         self.connect((self.radio, 0), (self.waterfall, 0))
+        self.connect((self.resampler, 0), (self.channel_view, 0))
         self.connect((self.resampler, 0), (self.gate, 0))
 
 
@@ -263,6 +311,7 @@ class rtlsdr_classification(gr.top_block, Qt.QWidget):
         self.samp_rate = samp_rate
         self.set_resample(Fraction(self.samp_rate / self.radio_rate).limit_denominator(1000))
         self.channel_filter.set_taps(firdes.low_pass(1.0, self.radio_rate, 0.45 * self.samp_rate, 0.1 * self.samp_rate))
+        self.channel_view.set_frequency_range(0, self.samp_rate)
 
     def get_threshold_db(self):
         return self.threshold_db
@@ -302,7 +351,7 @@ class rtlsdr_classification(gr.top_block, Qt.QWidget):
 
 
 def argument_parser():
-    description = "RTL-SDR (SoapySDR, Debian package soapysdr-module-rtlsdr) -> channel filter -> resampler to 200 kHz -> occupancy gate -> modulation classifier -> label display; waterfall of the radio's band. Tune to a transmitter, move it to the middle with the channel offset and watch the label display. The occupancy gate passes only 128-sample windows at least the threshold over the noise floor, so the label shows what is on the air when something is."
+    description = "RTL-SDR (SoapySDR, Debian package soapysdr-module-rtlsdr) -> channel filter -> resampler to 200 kHz -> occupancy gate -> modulation classifier -> label display; waterfall of the radio's band. Tune to a transmitter, then move it onto 0 Hz with the channel offset (watch the 200 kHz channel view; the models tolerate about +-100 Hz of carrier offset, so correct the radio's ppm error too) and watch the label display. The occupancy gate passes only 128-sample windows at least the threshold over the noise floor, so the label shows what is on the air when something is."
     parser = ArgumentParser(description=description)
     parser.add_argument(
         "--average", dest="average", type=intx, default=16,
