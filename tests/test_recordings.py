@@ -169,6 +169,11 @@ def test_capture_program_sim_to_training_data(gr_robustamc, tmp_path):
     fs = load_frames(tmp_path / "q.sigmf-meta")
     assert len(fs) >= 750 and set(fs.y.tolist()) == {CLASSES.index("QAM16")}
     assert 9 <= np.median(fs.snr) <= 15
+    out = tmp_path / "run"  # the trainer takes the capture as its data set
+    run_app("robustamc-train", "--model", "compact", "--data", tmp_path / "q.sigmf-meta", "--out",
+            out, "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "32", "--no-progress")
+    meta = json.loads((out / "compact.json").read_text())
+    assert meta["data"]["file_meta"]["source"] == "SigMF"
     p = run_app("robustamc-capture", "--source", "sim", "--label", "QAM16", "--out",
                 tmp_path / "q", check=False)
     assert p.returncode != 0 and "exists" in p.stderr
