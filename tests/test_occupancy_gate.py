@@ -81,3 +81,4 @@ def test_classifier_behind_the_gate_reports_radio_offsets_and_times(gr_robustamc
     times = [m["rx_time"][0] + m["rx_time"][1] for m in msgs]
     assert times == pytest.approx([1000.5 + b * 1e-3 for b in busy], abs=1e-9)
     assert sum(m["label"] == "QPSK" for m in msgs) >= 5
+    assert all(16.5 < m["snr_db"] < 19.5 for m in msgs)  # the gate's estimates, passed on

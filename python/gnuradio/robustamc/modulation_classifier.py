@@ -31,8 +31,9 @@ class modulation_classifier(gr.sync_block):
     with NaN/Inf samples or no power are counted (see `stats()`) and never classified.
 
     Behind an `occupancy_gate_cc` the stream has gaps: its `src_offset` tags map offsets back
-    to the radio's stream (the published offset is then the radio's sample index) and its
-    per-window `rx_time` tags give each decision its own time.
+    to the radio's stream (the published offset is then the radio's sample index), its
+    `rx_time` tags give each decision its own time, and its per-window `snr_db` estimates are
+    averaged into the message's `snr_db`.
 
     `max_batch` caps the windows per inference call (0 = all that are ready); 1 reproduces
     one-window-per-call classifiers such as GNU Radio 3.7's gr-inspector AMC block.
@@ -74,12 +75,13 @@ class modulation_classifier(gr.sync_block):
         # first: a decision uses the latest one at or before its first window
         self._rx_time = _Anchors()
         self._src = _Anchors()
+        self._snr = {}  # window offset -> SNR estimate (dB) from snr_db tags
         self._rx_freq = None
         self._stats = dict(windows=0, decisions=0, published=0, below_confidence=0,
                            nonfinite=0, no_power=0)
         self._keys = {k: pmt.intern(k) for k in (
             "label", "index", "confidence", "probabilities", "offset", "window", "windows",
-            "model", "rx_time", "rx_freq")}
+            "model", "rx_time", "rx_freq", "snr_db")}
         base = pmt.make_dict()
         for key, value in (("model", pmt.intern(self.clf.name)),
                            ("window", pmt.from_long(self.window)),
@@ -113,6 +115,8 @@ class modulation_classifier(gr.sync_block):
                 self._rx_time.add(tag.offset, whole + pmt.to_double(pmt.tuple_ref(tag.value, 1)))
             elif key == "src_offset" and (pmt.is_integer(tag.value) or pmt.is_uint64(tag.value)):
                 self._src.add(tag.offset, pmt.to_uint64(tag.value))
+            elif key == "snr_db" and pmt.is_real(tag.value):
+                self._snr[tag.offset] = pmt.to_double(tag.value)
             elif key == "rx_freq" and pmt.is_number(tag.value):
                 self._rx_freq = pmt.to_double(tag.value)
             elif key == "rx_rate" and pmt.is_number(tag.value):
@@ -171,16 +175,24 @@ class modulation_classifier(gr.sync_block):
         publish = (valid > 0) & (conf >= self.min_confidence)
         self._stats["below_confidence"] += int(np.sum((valid > 0) & ~publish))
         first, ready, idx, conf, valid = (a.tolist() for a in (first, ready, idx, conf, valid))
+        snr = self._snr
         for g in np.flatnonzero(publish).tolist():
-            self._publish(first[g], ready[g], idx[g], conf[g], mean[g], valid[g])
+            if snr:
+                est = [snr[o] for o in self._pend_off[g * k:(g + 1) * k].tolist() if o in snr]
+                snr_db = sum(est) / len(est) if est else None
+            else:
+                snr_db = None
+            self._publish(first[g], ready[g], idx[g], conf[g], mean[g], valid[g], snr_db)
         self._pend_off = self._pend_off[n:]
         self._pend_probs = self._pend_probs[n:]
         self._pend_ok = self._pend_ok[n:]
         oldest = int(self._pend_off[0]) if len(self._pend_off) else self._next
         self._rx_time.prune(oldest)
         self._src.prune(oldest)
+        if self._snr:
+            self._snr = {o: v for o, v in self._snr.items() if o >= oldest}
 
-    def _publish(self, offset, ready, idx, conf, probs, windows):
+    def _publish(self, offset, ready, idx, conf, probs, windows, snr_db=None):
         """Publish a decision; `ready` is the sample where its last window ends (tag position)."""
         k = self._keys
         d = self._base_msgs[idx]  # model, window, windows = average, label, index: prebuilt
@@ -197,6 +209,8 @@ class modulation_classifier(gr.sync_block):
             whole = int(np.floor(t))
             d = pmt.dict_add(d, k["rx_time"], pmt.make_tuple(pmt.from_uint64(whole),
                                                              pmt.from_double(t - whole)))
+        if snr_db is not None:
+            d = pmt.dict_add(d, k["snr_db"], pmt.from_double(snr_db))
         if self._rx_freq is not None:
             d = pmt.dict_add(d, k["rx_freq"], pmt.from_double(self._rx_freq))
         self.message_port_pub(self.port, d)
