@@ -46,3 +46,15 @@ def test_display_shows_classifier_decisions(gr_robustamc, qapp, tmp_path):
 def test_bad_history_is_refused(gr_robustamc, qapp):
     with pytest.raises(ValueError, match="history"):
         gr_robustamc.label_display("x", 0)
+
+
+def test_display_takes_the_gate_snr(gr_robustamc, qapp):
+    import pmt
+    disp = gr_robustamc.label_display("snr", 8)
+    msg = pmt.to_pmt({"label": "QPSK", "index": 9, "confidence": 0.9, "snr_db": 17.6,
+                      "probabilities": [0.01] * 9 + [0.9, 0.0], "model": "compact-robust"})
+    disp._on_labels(msg)
+    qapp.processEvents()
+    w = disp.widget()
+    assert w.label == "QPSK" and w.snr_db == pytest.approx(17.6)
+    assert not w.grab().isNull()

@@ -24,6 +24,7 @@ class LabelDisplayWidget(QtWidgets.QWidget):
         super().__init__(parent)
         self.title, self.history = title, max(1, int(history))
         self.label, self.confidence, self.model = None, 0.0, ""
+        self.snr_db = None  # from the occupancy gate, when the classifier sits behind one
         self.probabilities = [0.0] * len(CLASSES)
         self.past: list[int] = []
         self.setMinimumSize(360, 300)
@@ -35,6 +36,8 @@ class LabelDisplayWidget(QtWidgets.QWidget):
     def show_decision(self, d: dict) -> None:
         self.label, self.confidence = d["label"], float(d["confidence"])
         self.model = str(d.get("model", ""))
+        snr = d.get("snr_db")
+        self.snr_db = float(snr) if isinstance(snr, (int, float)) else None
         self.probabilities = [float(p) for p in d["probabilities"]]
         self.past = (self.past + [int(d["index"])])[-self.history:]
         self.update()
@@ -52,6 +55,8 @@ class LabelDisplayWidget(QtWidgets.QWidget):
         head = self.title or "Modulation"
         if self.model:
             head += f"  ·  model {self.model}"
+        if self.snr_db is not None:
+            head += f"  ·  SNR ≈ {self.snr_db:.0f} dB"
         p.drawText(8, 4, w - 16, 16, QtCore.Qt.AlignLeft, head)
         font.setPointSize(26)
         font.setBold(True)
