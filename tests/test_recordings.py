@@ -201,3 +201,9 @@ def test_capture_from_a_file_off_centre(gr_robustamc, tmp_path):
     assert 95 <= len(fs) <= 102  # the 100 windows of the burst (edges may straddle)
     p = run_app("robustamc-classify", tmp_path / "b.sigmf-meta", "--no-progress")
     assert "BPSK" in p.stdout.splitlines()[1]  # the most frequent label
+    # the same burst classified straight from the 1 MHz file, moved by --offset
+    run_app("robustamc-classify", tmp_path / "band.cf32", "--samp-rate", "1e6",
+            "--offset=-150e3", "--out", tmp_path / "band.json", "--no-progress")
+    rows = json.loads((tmp_path / "band.json").read_text())["windows"]
+    burst = [r["label"] for r in rows if 1.02 * len(b) < r["sample_start"] < 1.98 * len(b)]
+    assert len(burst) >= 90 and burst.count("BPSK") >= 0.9 * len(burst)

@@ -191,7 +191,7 @@ class Resampler:
 
 # --------------------------------------------------------------------------- classification
 def classify_recording(rec: Recording, classifier, model_rate: float, hop: int | None = None,
-                       average: int = 1, chunk: int = 1 << 20,
+                       average: int = 1, chunk: int = 1 << 20, offset_hz: float = 0.0,
                        progress: Callable | None = None) -> list[dict]:
     """Classify a recording window by window at the model's rate.
 
@@ -199,7 +199,9 @@ def classify_recording(rec: Recording, classifier, model_rate: float, hop: int |
     samples (default: the window) of the resampled stream; `average` consecutive windows form
     one decision. Each row: window index, sample_start / sample_count in the recording's own
     samples, time_s, label, confidence, probabilities; invalid windows (NaN, no power) get
-    label None. `progress(n_samples_read)` is called after each chunk."""
+    label None; a last group of fewer than `average` windows is left out. A signal
+    `offset_hz` from the recording's centre is moved to 0 Hz first (the resampler's low-pass
+    then keeps +-90 kHz around it). `progress(n_samples_read)` is called after each chunk."""
     w = classifier.window
     hop = hop or w
     if hop < 1 or average < 1:
@@ -210,7 +212,10 @@ def classify_recording(rec: Recording, classifier, model_rate: float, hop: int |
     buf_start = 0     # model-rate index of buf[0]
     nxt = 0           # model-rate index of the next window start
     probs, status, starts = [], [], []
-    for _, x in rec.chunks(chunk):
+    for start, x in rec.chunks(chunk):
+        if offset_hz:
+            t = (start + np.arange(len(x))) / rec.samp_rate
+            x = x * np.exp(-2j * np.pi * offset_hz * t).astype(np.complex64)
         y = rs.process(x)
         buf = np.concatenate((buf, y))
         end = buf_start + len(buf)
