@@ -9,10 +9,19 @@ from conftest import run_app
 
 @pytest.mark.parametrize("app", ["robustamc-train", "robustamc-distill", "robustamc-dataset",
                                  "robustamc-model", "robustamc-evaluate", "robustamc-attack",
-                                 "robustamc-demo", "robustamc-bench"])
+                                 "robustamc-demo", "robustamc-bench", "robustamc-classify",
+                                 "robustamc-capture"])
 def test_help(app):
     p = run_app(app, "--help")
     assert "usage:" in p.stdout and len(p.stdout) > 300
+
+
+def test_bench_sections(gr_robustamc):
+    p = run_app("robustamc-bench", "--only", "model", "--batch-sizes", "8", "--seconds", "0.2")
+    assert "| batch (windows) |" in p.stdout and "synthesiser" not in p.stdout
+    assert "occupancy_gate_cc" not in p.stdout
+    p = run_app("robustamc-bench", "--only", "gates", check=False)
+    assert p.returncode == 2 and "unknown sections" in p.stderr
 
 
 def test_dataset_synth_info_and_train_from_file(tmp_path):
