@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The students' schedule three times longer (30 epochs x 300 steps instead of 10 x 300),
+# fine-tuned from the shipped standard compact model like scripts/train_robust_models.sh:
+# PGD-AT, attention transfer and RSLAD with seed 1, PGD-AT also with seeds 2 and 3.
+# One torch thread per run; JOBS runs in parallel. Results under $R/long (docs/ROBUSTNESS.md).
+set -euo pipefail
+PY=${PY:-.venv/bin/python}
+R=${R:-runs/robust}
+JOBS=${JOBS:-2}
+TEACHER=$R/teacher-robust/teacher-robust.json
+BASE="--init python/robustamc/default_models/compact.json --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --threads 1 --no-progress"
+jobs_file=$(mktemp)
+add() {  # out-name seed method [teacher]
+    local out=$R/long/$1 t=""
+    [ -n "${4:-}" ] && t="--teacher $4"
+    echo "[ -f $out.json ] || { mkdir -p $(dirname "$out"); $PY apps/robustamc-train $BASE --seed $2 --method $3 $t --out $out --bundle $out.json > $out.log 2>&1 && echo done $out; }" >> "$jobs_file"
+}
+add compact-pgd-at-30ep 1 pgd-at
+add compact-attention-30ep 1 attention "$TEACHER"
+add compact-rslad-30ep 1 rslad "$TEACHER"
+add seed2/compact-pgd-at-30ep 2 pgd-at
+add seed3/compact-pgd-at-30ep 3 pgd-at
+xargs -P "$JOBS" -I{} bash -c '{}' < "$jobs_file"
+rm -f "$jobs_file"
