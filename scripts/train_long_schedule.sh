@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The students' schedule three times longer (30 epochs x 300 steps instead of 10 x 300),
 # fine-tuned from the shipped standard compact model like scripts/train_robust_models.sh:
-# PGD-AT, attention transfer and RSLAD with seed 1, PGD-AT also with seeds 2 and 3.
+# PGD-AT, attention transfer and RSLAD with seed 1, PGD-AT and RSLAD also with seeds 2, 3.
 # One torch thread per run; JOBS runs in parallel. Results under $R/long (docs/ROBUSTNESS.md).
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
@@ -20,5 +20,7 @@ add compact-attention-30ep 1 attention "$TEACHER"
 add compact-rslad-30ep 1 rslad "$TEACHER"
 add seed2/compact-pgd-at-30ep 2 pgd-at
 add seed3/compact-pgd-at-30ep 3 pgd-at
+add seed2/compact-rslad-30ep 2 rslad "$TEACHER"
+add seed3/compact-rslad-30ep 3 rslad "$TEACHER"
 xargs -P "$JOBS" -I{} bash -c '{}' < "$jobs_file"
 rm -f "$jobs_file"
