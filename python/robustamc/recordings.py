@@ -235,11 +235,11 @@ def classify_recording(rec: Recording, classifier, model_rate: float, hop: int |
     probs, status, starts = np.concatenate(probs), np.concatenate(status), np.concatenate(starts)
     rows = []
     classes = classifier.classes
+    delay = 0.0 if rs.identity else rs.delay  # the resampler's, in recording samples
     for g in range(len(starts) // average):
         sl = slice(g * average, (g + 1) * average)
         ok = status[sl] == 0
         # model-rate index -> recording sample, compensating the resampler's delay
-        delay = 0.0 if rs.identity else rs.delay
         first = max(0.0, starts[sl][0] * scale - delay)
         end = min((starts[sl][-1] + w) * scale - delay, rec.n_samples)
         row = {"window": g, "sample_start": int(round(first)),

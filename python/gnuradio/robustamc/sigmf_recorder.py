@@ -71,22 +71,26 @@ class sigmf_recorder(gr.sync_block):
         x = input_items[0]
         n = len(x)
         base = self.nitems_read(0)
-        snr_at, gaps = {}, set()
+        snr_pos, snr_val, gaps = [], [], set()
         for tag in self.get_tags_in_window(0, 0, n):
             key = pmt.symbol_to_string(tag.key)
             rel = tag.offset - base
             if key == "snr_db" and pmt.is_number(tag.value):
-                snr_at[rel] = pmt.to_double(tag.value)
+                snr_pos.append(rel)
+                snr_val.append(pmt.to_double(tag.value))
             elif key == "src_offset":
                 gaps.add(rel)  # the gate skipped samples before this one
         with self._lock:
             label = self._label
+        order = np.argsort(snr_pos, kind="stable")
+        snr_pos, snr_val = np.asarray(snr_pos)[order], np.asarray(snr_val)[order]
         edges = sorted(gaps | {0}) + [n]
         for a, b in zip(edges[:-1], edges[1:]):
             if a == b:
                 continue
-            snrs = [v for k, v in snr_at.items() if a <= k < b]
-            if not snrs and math.isfinite(self._snr_default):
+            i, j = np.searchsorted(snr_pos, [a, b])  # the SNR tags inside [a, b)
+            snrs = snr_val[i:j]
+            if not len(snrs) and math.isfinite(self._snr_default):
                 snrs = [self._snr_default]
             self.writer.write(x[a:b], label=label, snr_db=snrs,
                               new_run=a in gaps)
