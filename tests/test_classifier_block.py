@@ -126,3 +126,29 @@ def test_bad_bundle_and_parameters(gr_robustamc, tmp_path):
         gr_robustamc.modulation_classifier(average=0)
     with pytest.raises(ValueError, match="min_confidence"):
         gr_robustamc.modulation_classifier(min_confidence=1.5)
+
+
+def test_label_messages_built_in_cpp(gr_robustamc):
+    """The C++ builder the block publishes through: fields, bad input."""
+    base = [pmt.dict_add(pmt.make_dict(), pmt.intern("label"), pmt.intern(c)) for c in "ab"]
+    probs = np.array([[0.25, 0.75], [0.5, 0.5]], dtype=np.float32)
+    msgs = gr_robustamc.make_label_messages(base, np.array([1, 0]), np.array([7, 2 ** 40]),
+                                            np.array([1, 3]), np.array([0.75, 0.5]), probs)
+    got = [pmt.to_python(m) for m in msgs]
+    assert [g["label"] for g in got] == ["b", "a"]
+    assert [g["offset"] for g in got] == [7, 2 ** 40]
+    assert [g["windows"] for g in got] == [1, 3] and got[0]["confidence"] == 0.75
+    assert np.array_equal(got[0]["probabilities"], probs[0])
+    with pytest.raises(ValueError, match="no base message"):
+        gr_robustamc.make_label_messages(base, np.array([2]), np.array([0]), np.array([1]),
+                                         np.array([1.0]), probs[:1])
+    with pytest.raises(ValueError, match="one entry per decision"):
+        gr_robustamc.make_label_messages(base, np.array([0, 1]), np.array([0]), np.array([1]),
+                                         np.array([1.0]), probs[:1])
+    with pytest.raises(ValueError, match='must not hold "windows"'):
+        gr_robustamc.make_label_messages(
+            [pmt.dict_add(b, pmt.intern("windows"), pmt.from_long(1)) for b in base],
+            np.array([0]), np.array([0]), np.array([1]), np.array([1.0]), probs[:1])
+    with pytest.raises(ValueError, match=r"\(decisions, classes\)"):
+        gr_robustamc.make_label_messages(base, np.array([0]), np.array([0]), np.array([1]),
+                                         np.array([1.0]), probs[0])

@@ -14,6 +14,8 @@ from gnuradio import gr
 from robustamc.bundle import BundleError
 from robustamc.inference import FrameClassifier
 
+from .robustamc_python import make_label_messages
+
 
 #: Samples GNU Radio may hand the block per call (its history and output buffer size).
 BUFFER_ITEMS = 32768
@@ -79,13 +81,12 @@ class modulation_classifier(gr.sync_block):
         self._rx_freq = None
         self._stats = dict(windows=0, decisions=0, published=0, below_confidence=0,
                            nonfinite=0, no_power=0)
+        # offset, windows, confidence and probabilities are added in C++ (make_label_messages)
         self._keys = {k: pmt.intern(k) for k in (
-            "label", "index", "confidence", "probabilities", "offset", "window", "windows",
-            "model", "rx_time", "rx_freq", "snr_db")}
+            "label", "index", "window", "model", "rx_time", "rx_freq", "snr_db")}
         base = pmt.make_dict()
         for key, value in (("model", pmt.intern(self.clf.name)),
-                           ("window", pmt.from_long(self.window)),
-                           ("windows", pmt.from_long(self.average))):
+                           ("window", pmt.from_long(self.window))):
             base = pmt.dict_add(base, self._keys[key], value)
         self._base_msgs = [
             pmt.dict_add(pmt.dict_add(base, self._keys["index"], pmt.from_long(i)),
@@ -94,6 +95,7 @@ class modulation_classifier(gr.sync_block):
         self._tag_key = pmt.intern("robustamc_label")
         self.port = pmt.intern("labels")
         self.message_port_register_out(self.port)
+        self._send = self.message_port_pub  # looked up once: the gateway's lookup is slow
         # Bigger work() calls mean bigger inference batches: 32 -> ~240 windows per call and
         # 1.55 -> 2.4 Msps (docs/MODELS.md). A block cannot size its input buffer, but GNU
         # Radio makes the upstream buffer at least twice a block's history; the history
@@ -174,15 +176,9 @@ class modulation_classifier(gr.sync_block):
         # groups without a valid window are already counted as nonfinite / no_power
         publish = (valid > 0) & (conf >= self.min_confidence)
         self._stats["below_confidence"] += int(np.sum((valid > 0) & ~publish))
-        first, ready, idx, conf, valid = (a.tolist() for a in (first, ready, idx, conf, valid))
-        snr = self._snr
-        for g in np.flatnonzero(publish).tolist():
-            if snr:
-                est = [snr[o] for o in self._pend_off[g * k:(g + 1) * k].tolist() if o in snr]
-                snr_db = sum(est) / len(est) if est else None
-            else:
-                snr_db = None
-            self._publish(first[g], ready[g], idx[g], conf[g], mean[g], valid[g], snr_db)
+        pub = np.flatnonzero(publish)
+        if len(pub):
+            self._publish(pub, first[pub], ready[pub], idx[pub], conf[pub], mean[pub], valid[pub])
         self._pend_off = self._pend_off[n:]
         self._pend_probs = self._pend_probs[n:]
         self._pend_ok = self._pend_ok[n:]
@@ -192,31 +188,55 @@ class modulation_classifier(gr.sync_block):
         if self._snr:
             self._snr = {o: v for o, v in self._snr.items() if o >= oldest}
 
-    def _publish(self, offset, ready, idx, conf, probs, windows, snr_db=None):
-        """Publish a decision; `ready` is the sample where its last window ends (tag position)."""
-        k = self._keys
-        d = self._base_msgs[idx]  # model, window, windows = average, label, index: prebuilt
-        if windows != self.average:
-            d = pmt.dict_add(d, k["windows"], pmt.from_long(windows))
-        src = self._src.at(offset)
-        d = pmt.dict_add(d, k["offset"], pmt.from_uint64(
-            offset if src is None else src[1] + offset - src[0]))
-        d = pmt.dict_add(d, k["probabilities"], pmt.init_f32vector(len(probs), probs.tolist()))
-        d = pmt.dict_add(d, k["confidence"], pmt.from_double(conf))
-        rx_time = self._rx_time.at(offset)
-        if rx_time is not None and self.samp_rate > 0:
-            t = rx_time[1] + (offset - rx_time[0]) / self.samp_rate
-            whole = int(np.floor(t))
-            d = pmt.dict_add(d, k["rx_time"], pmt.make_tuple(pmt.from_uint64(whole),
-                                                             pmt.from_double(t - whole)))
-        if snr_db is not None:
-            d = pmt.dict_add(d, k["snr_db"], pmt.from_double(snr_db))
-        if self._rx_freq is not None:
-            d = pmt.dict_add(d, k["rx_freq"], pmt.from_double(self._rx_freq))
-        self.message_port_pub(self.port, d)
-        self._stats["published"] += 1
-        if self.tag_output:
-            self.add_item_tag(0, ready, self._tag_key, d)
+    def _publish(self, groups, first, ready, idx, conf, probs, valid):
+        """Publish decisions: `groups` index the pending groups, `first` is each decision's
+        first window offset, `ready` the sample where its last window ends (tag position)."""
+        offsets = first
+        src = self._src.at_many(first)
+        if src is not None:  # behind a gate: the radio's sample index
+            offsets = src[1] + (first - src[0])
+        msgs = make_label_messages(self._base_msgs, idx.astype(np.int32),
+                                   offsets.astype(np.uint64), valid.astype(np.int32),
+                                   conf.astype(np.float64), probs.astype(np.float32))
+        extras = self._extra_fields(groups, first)
+        send, port = self._send, self.port
+        if extras is None and not self.tag_output:
+            for d in msgs:
+                send(port, d)
+        else:
+            for j, d in enumerate(msgs):
+                for key, value in (extras[j] if extras is not None else ()):
+                    d = pmt.dict_add(d, key, value)
+                send(port, d)
+                if self.tag_output:
+                    self.add_item_tag(0, int(ready[j]), self._tag_key, d)
+        self._stats["published"] += len(msgs)
+
+    def _extra_fields(self, groups, first):
+        """Per decision, the optional (key, PMT) fields rx_time, snr_db and rx_freq; None
+        when the stream carries none of the tags they come from."""
+        times = self._rx_time.at_many(first) if self.samp_rate > 0 else None
+        if times is None and not self._snr and self._rx_freq is None:
+            return None
+        k, keys = self.average, self._keys
+        freq = None if self._rx_freq is None else (keys["rx_freq"], pmt.from_double(self._rx_freq))
+        out = []
+        for j, g in enumerate(groups.tolist()):
+            fields = []
+            if times is not None:
+                t = float(times[1][j]) + (int(first[j]) - int(times[0][j])) / self.samp_rate
+                whole = int(np.floor(t))
+                fields.append((keys["rx_time"], pmt.make_tuple(pmt.from_uint64(whole),
+                                                               pmt.from_double(t - whole))))
+            if self._snr:
+                est = [self._snr[o] for o in self._pend_off[g * k:(g + 1) * k].tolist()
+                       if o in self._snr]
+                if est:
+                    fields.append((keys["snr_db"], pmt.from_double(sum(est) / len(est))))
+            if freq is not None:
+                fields.append(freq)
+            out.append(fields)
+        return out
 
 
 class _Anchors:
@@ -230,11 +250,12 @@ class _Anchors:
         self._offsets.append(int(offset))
         self._values.append(value)
 
-    def at(self, offset):
+    def at_many(self, offsets):
+        """(anchor offsets, values) as arrays, one per entry of `offsets`; None if empty."""
         if not self._offsets:
             return None
-        i = max(bisect.bisect_right(self._offsets, offset) - 1, 0)
-        return self._offsets[i], self._values[i]
+        i = np.maximum(np.searchsorted(self._offsets, offsets, side="right") - 1, 0)
+        return np.asarray(self._offsets, dtype=np.int64)[i], np.asarray(self._values)[i]
 
     def prune(self, oldest):
         """Forget entries no window from `oldest` on can need (keeps the latest before it)."""

@@ -23,6 +23,7 @@ namespace py = pybind11;
 // BINDING_FUNCTION_PROTOTYPES(
     void bind_perturbation_adder_cc(py::module& m);
     void bind_occupancy_gate_cc(py::module& m);
+    void bind_label_messages(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -53,5 +54,6 @@ PYBIND11_MODULE(robustamc_python, m)
     // BINDING_FUNCTION_CALLS(
     bind_perturbation_adder_cc(m);
     bind_occupancy_gate_cc(m);
+    bind_label_messages(m);
     // ) END BINDING_FUNCTION_CALLS
 }

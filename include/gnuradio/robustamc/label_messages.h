@@ -1,0 +1,44 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-robustamc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef INCLUDED_ROBUSTAMC_LABEL_MESSAGES_H
+#define INCLUDED_ROBUSTAMC_LABEL_MESSAGES_H
+
+#include <gnuradio/robustamc/api.h>
+#include <pmt/pmt.h>
+#include <cstdint>
+#include <vector>
+
+namespace gr {
+namespace robustamc {
+
+/*!
+ * \brief Builds modulation_classifier's label messages for a batch of decisions.
+ * \ingroup robustamc
+ *
+ * Message i is the dict \p base[index[i]] (prebuilt per class: label, index, model,
+ * window) with "offset" (uint64), "windows" (long), "confidence" (double) and
+ * "probabilities" (f32vector of \p n_classes values, row i of \p probabilities) added.
+ * Building them here costs a fraction of the five PMT calls per message Python needs,
+ * which is what kept the block from classifying every window at full rate.
+ *
+ * Throws std::invalid_argument when the lengths disagree, an index is out of range or a
+ * base message already holds one of the four keys.
+ */
+ROBUSTAMC_API std::vector<pmt::pmt_t>
+make_label_messages(const std::vector<pmt::pmt_t>& base,
+                    const std::vector<int32_t>& index,
+                    const std::vector<uint64_t>& offset,
+                    const std::vector<int32_t>& windows,
+                    const std::vector<double>& confidence,
+                    const std::vector<float>& probabilities,
+                    size_t n_classes);
+
+} // namespace robustamc
+} // namespace gr
+
+#endif /* INCLUDED_ROBUSTAMC_LABEL_MESSAGES_H */

@@ -1,0 +1,63 @@
+/* -*- c++ -*- */
+/*
+ * Copyright 2026 gr-robustamc authors.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <gnuradio/robustamc/label_messages.h>
+#include <stdexcept>
+#include <string>
+
+namespace gr {
+namespace robustamc {
+
+std::vector<pmt::pmt_t> make_label_messages(const std::vector<pmt::pmt_t>& base,
+                                            const std::vector<int32_t>& index,
+                                            const std::vector<uint64_t>& offset,
+                                            const std::vector<int32_t>& windows,
+                                            const std::vector<double>& confidence,
+                                            const std::vector<float>& probabilities,
+                                            size_t n_classes)
+{
+    const size_t n = index.size();
+    if (offset.size() != n || windows.size() != n || confidence.size() != n ||
+        probabilities.size() != n * n_classes) {
+        throw std::invalid_argument(
+            "make_label_messages: index, offset, windows and confidence need one entry "
+            "per decision and probabilities n_classes per decision");
+    }
+    // interned once: pmt::intern looks the symbol up in a global table under a lock
+    static const pmt::pmt_t k_offset = pmt::intern("offset");
+    static const pmt::pmt_t k_windows = pmt::intern("windows");
+    static const pmt::pmt_t k_confidence = pmt::intern("confidence");
+    static const pmt::pmt_t k_probabilities = pmt::intern("probabilities");
+
+    // The four keys are prepended with acons rather than dict_add, which searches the
+    // dict for each key first (half the cost of a message); so the bases must lack them.
+    for (const auto& b : base) {
+        for (const auto& k : { k_offset, k_windows, k_confidence, k_probabilities }) {
+            if (pmt::dict_has_key(b, k)) {
+                throw std::invalid_argument("make_label_messages: base messages must not hold \"" +
+                                            pmt::symbol_to_string(k) + "\"");
+            }
+        }
+    }
+    std::vector<pmt::pmt_t> out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; i++) {
+        if (index[i] < 0 || static_cast<size_t>(index[i]) >= base.size()) {
+            throw std::invalid_argument("make_label_messages: class index " +
+                                        std::to_string(index[i]) + " has no base message");
+        }
+        pmt::pmt_t d = pmt::acons(k_windows, pmt::from_long(windows[i]), base[index[i]]);
+        d = pmt::acons(k_offset, pmt::from_uint64(offset[i]), d);
+        d = pmt::acons(
+            k_probabilities, pmt::init_f32vector(n_classes, &probabilities[i * n_classes]), d);
+        out.push_back(pmt::acons(k_confidence, pmt::from_double(confidence[i]), d));
+    }
+    return out;
+}
+
+} // namespace robustamc
+} // namespace gr

@@ -1,0 +1,18 @@
+/*
+ * Copyright 2026 Free Software Foundation, Inc.
+ *
+ * This file is part of GNU Radio
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ */
+#include "pydoc_macros.h"
+#define D(...) DOC(gr, robustamc, __VA_ARGS__)
+/*
+  This file contains placeholders for docstrings for the Python bindings.
+  Do not edit! These were automatically extracted during the binding process
+  and will be overwritten during the build process
+ */
+
+
+static const char* __doc_gr_robustamc_make_label_messages = R"doc(Builds modulation_classifier's label messages for a batch of decisions: base[index[i]] with offset, windows, confidence and probabilities (row i) added; the bases must not hold those keys. Arrays: index int32, offset uint64, windows int32, confidence float64 (n,), probabilities float32 (n, classes).)doc";
