@@ -87,13 +87,13 @@ class Attention(nn.Module):
     def forward(self, x: torch.Tensor, need_attn: bool):
         n, t, d = x.shape
         q, k, v = self.qkv(x).view(n, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        if need_attn:
-            attn = (q @ k.transpose(-2, -1) * (q.shape[-1] ** -0.5)).softmax(-1)
-            out = attn @ v
-        else:
-            attn = None
-            out = F.scaled_dot_product_attention(q, k, v)
-        return self.proj(out.transpose(1, 2).reshape(n, t, d)), attn
+        # Scores laid out (keys, queries) and normalised over the keys axis, then viewed back
+        # as (queries, keys): with 17 tokens a softmax over an outer axis vectorises on CPU,
+        # and the whole layer runs ~5% faster than with scaled_dot_product_attention at the
+        # live block's batch sizes (docs/MODELS.md, Throughput). One path with or without maps.
+        attn = ((k * (q.shape[-1] ** -0.5)) @ q.transpose(-2, -1)).softmax(-2).transpose(-2, -1)
+        out = (attn @ v).transpose(1, 2).reshape(n, t, d)
+        return self.proj(out), (attn if need_attn else None)
 
 
 class EncoderLayer(nn.Module):
