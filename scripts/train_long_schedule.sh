@@ -2,16 +2,20 @@
 # The students' schedule three times longer (30 epochs x 300 steps instead of 10 x 300),
 # fine-tuned from the shipped standard compact model like scripts/train_robust_models.sh:
 # PGD-AT, attention transfer and RSLAD with seed 1, PGD-AT and RSLAD also with seeds 2, 3.
-# One torch thread per run; JOBS runs in parallel. Results under $R/long (docs/ROBUSTNESS.md).
+# THREADS torch threads per run (default 1); JOBS runs in parallel; RUNS picks runs by name
+# (default all). Results under $R/long (docs/ROBUSTNESS.md).
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 R=${R:-runs/robust}
 JOBS=${JOBS:-2}
+THREADS=${THREADS:-1}
+RUNS=${RUNS:-}
 TEACHER=$R/teacher-robust/teacher-robust.json
-BASE="--init python/robustamc/default_models/compact.json --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --threads 1 --no-progress"
+BASE="--init python/robustamc/default_models/compact.json --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --threads $THREADS --no-progress"
 jobs_file=$(mktemp)
 add() {  # out-name seed method [teacher]
     local out=$R/long/$1 t=""
+    [ -z "$RUNS" ] || [[ " $RUNS " == *" $1 "* ]] || return 0
     [ -n "${4:-}" ] && t="--teacher $4"
     echo "[ -f $out.json ] || { mkdir -p $(dirname "$out"); $PY apps/robustamc-train $BASE --seed $2 --method $3 $t --out $out --bundle $out.json > $out.log 2>&1 && echo done $out; }" >> "$jobs_file"
 }

@@ -4,7 +4,7 @@
 #   teacher   PGD-AT fine-tuning of the shipped clean teacher (PGD-3, L2, PSR -20 dB)
 #   students  compact students, 6 methods x SEEDS, fine-tuned from the shipped compact
 #   baselines VT-CNN2-style CNN, CNN-LSTM, 1-D ResNet (standard training, transfer study)
-# JOBS runs in parallel (one torch thread each). Logs in runs/robust/**/*.log.
+# JOBS runs in parallel (THREADS torch threads each, default 1). Logs in runs/robust/**/*.log.
 # On a GPU machine use FACTOR=4 (4x the steps) for the larger recipe.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
@@ -13,6 +13,7 @@ JOBS=${JOBS:-2}
 SEEDS=${SEEDS:-"1 2 3"}
 METHODS=${METHODS:-"standard pgd-at kd ard rslad attention"}
 FACTOR=${FACTOR:-1}
+THREADS=${THREADS:-1}
 STAGES=${STAGES:-"teacher students baselines"}
 TEACHER=$R/teacher-robust/teacher-robust.json
 mkdir -p "$R"
@@ -22,11 +23,11 @@ run() {  # run OUT_JSON ARGS... : train unless the bundle exists
     [ -f "$out" ] && { echo "have $out"; return 0; }
     mkdir -p "$(dirname "$out")"
     echo "start $out"
-    $PY apps/robustamc-train --bundle "$out" --out "${out%.json}" --threads 1 --no-progress "$@" \
+    $PY apps/robustamc-train --bundle "$out" --out "${out%.json}" --threads "$THREADS" --no-progress "$@" \
         > "${out%.json}.log" 2>&1 && echo "done  $out" || { echo "FAILED $out"; return 1; }
 }
 export -f run
-export PY
+export PY THREADS
 
 if [[ " $STAGES " == *" teacher "* ]]; then
     run "$TEACHER" --init python/robustamc/default_models/teacher.json --method pgd-at \
