@@ -14,6 +14,9 @@ SEEDS=${SEEDS:-"1 2 3"}
 METHODS=${METHODS:-"standard pgd-at kd ard rslad attention"}
 FACTOR=${FACTOR:-1}
 THREADS=${THREADS:-1}
+# the shipped teacher-robust started from the teacher's 30-epoch first stage (sha256 753096d4...),
+# which scripts/train_default_models.sh writes to runs/teacher/teacher-30ep.json
+TEACHER_INIT=${TEACHER_INIT:-python/robustamc/default_models/teacher.json}
 STAGES=${STAGES:-"teacher students baselines"}
 TEACHER=$R/teacher-robust/teacher-robust.json
 mkdir -p "$R"
@@ -30,7 +33,7 @@ export -f run
 export PY THREADS
 
 if [[ " $STAGES " == *" teacher "* ]]; then
-    run "$TEACHER" --init python/robustamc/default_models/teacher.json --method pgd-at \
+    run "$TEACHER" --init "$TEACHER_INIT" --method pgd-at \
         --train-pgd-steps 3 --train-psr-db -20 --epochs 12 --steps-per-epoch $((250 * FACTOR)) \
         --lr 5e-4 --warmup-steps 200 --seed 1
 fi
