@@ -7,8 +7,10 @@ set -euo pipefail
 PY=${PY:-.venv/bin/python}
 R=${R:-runs/robust}
 JOBS=${JOBS:-1}
+# the reported ablation started from runs/compact/compact-60ep.json (scripts/train_default_models.sh)
+STUDENT_INIT=${STUDENT_INIT:-python/robustamc/default_models/compact.json}
 TEACHER=$R/teacher-robust/teacher-robust.json
-BASE="--init python/robustamc/default_models/compact.json --epochs 10 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --method attention --teacher $TEACHER --seed 1 --threads 1 --no-progress"
+BASE="--init $STUDENT_INIT --epochs 10 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --method attention --teacher $TEACHER --seed 1 --threads 1 --no-progress"
 jobs_file=$(mktemp)
 VARIANTS=${VARIANTS:-"weight-1 heads-group weight-100 layers-last distance-kl"}
 declare -A OPT=([weight-1]="--at-weight 1" [weight-100]="--at-weight 100" [heads-group]="--at-heads group"

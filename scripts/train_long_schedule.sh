@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The students' schedule three times longer (30 epochs x 300 steps instead of 10 x 300),
-# fine-tuned from the shipped standard compact model like scripts/train_robust_models.sh:
+# fine-tuned from STUDENT_INIT like scripts/train_robust_models.sh (the shipped robust students
+# started from runs/compact/compact-60ep.json, scripts/train_default_models.sh's first stage):
 # PGD-AT, attention transfer and RSLAD with seed 1, PGD-AT and RSLAD also with seeds 2, 3.
 # THREADS torch threads per run (default 1); JOBS runs in parallel; RUNS picks runs by name
 # (default all). Results under $R/long (docs/ROBUSTNESS.md).
@@ -10,8 +11,9 @@ R=${R:-runs/robust}
 JOBS=${JOBS:-2}
 THREADS=${THREADS:-1}
 RUNS=${RUNS:-}
+STUDENT_INIT=${STUDENT_INIT:-python/robustamc/default_models/compact.json}
 TEACHER=$R/teacher-robust/teacher-robust.json
-BASE="--init python/robustamc/default_models/compact.json --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --threads $THREADS --no-progress"
+BASE="--init $STUDENT_INIT --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --threads $THREADS --no-progress"
 jobs_file=$(mktemp)
 add() {  # out-name seed method [teacher]
     local out=$R/long/$1 t=""

@@ -2,7 +2,7 @@
 # The CPU recipe for the robustness study (docs/ROBUSTNESS.md), from the repository root after
 # `bash scripts/bootstrap.sh`. Stages (each skipped when its bundle exists):
 #   teacher   PGD-AT fine-tuning of the shipped clean teacher (PGD-3, L2, PSR -20 dB)
-#   students  compact students, 6 methods x SEEDS, fine-tuned from the shipped compact
+#   students  compact students, 6 methods x SEEDS, fine-tuned from the shipped compact (STUDENT_INIT)
 #   baselines VT-CNN2-style CNN, CNN-LSTM, 1-D ResNet (standard training, transfer study)
 # JOBS runs in parallel (THREADS torch threads each, default 1). Logs in runs/robust/**/*.log.
 # On a GPU machine use FACTOR=4 (4x the steps) for the larger recipe.
@@ -17,6 +17,9 @@ THREADS=${THREADS:-1}
 # the shipped teacher-robust started from the teacher's 30-epoch first stage (sha256 753096d4...),
 # which scripts/train_default_models.sh writes to runs/teacher/teacher-30ep.json
 TEACHER_INIT=${TEACHER_INIT:-python/robustamc/default_models/teacher.json}
+# likewise the students started from the compact model's 60-epoch first stage (sha256
+# d4e8a20a...), runs/compact/compact-60ep.json; the shipped compact was distilled further
+STUDENT_INIT=${STUDENT_INIT:-python/robustamc/default_models/compact.json}
 STAGES=${STAGES:-"teacher students baselines"}
 TEACHER=$R/teacher-robust/teacher-robust.json
 mkdir -p "$R"
@@ -38,9 +41,9 @@ if [[ " $STAGES " == *" teacher "* ]]; then
         --lr 5e-4 --warmup-steps 200 --seed 1
 fi
 
-# students start from the shipped standard compact (48k clean steps), as the teacher starts
-# from the shipped clean teacher: robust fine-tuning at equal compute for every method
-STUDENT="--init python/robustamc/default_models/compact.json --epochs 10 --steps-per-epoch $((300 * FACTOR)) --lr 1e-3 --warmup-steps 300"
+# students start from a clean compact model (the shipped robust ones from 48k clean steps), as
+# the teacher starts from a clean teacher: robust fine-tuning at equal compute for every method
+STUDENT="--init $STUDENT_INIT --epochs 10 --steps-per-epoch $((300 * FACTOR)) --lr 1e-3 --warmup-steps 300"
 jobs_file=$(mktemp)
 if [[ " $STAGES " == *" students "* ]]; then
     for seed in $SEEDS; do

@@ -17,7 +17,9 @@ SNR_DB = 16.0
 WINDOWS = 300
 
 
-def classify_stock(gr_robustamc, modulation, snr_db=SNR_DB, windows=WINDOWS):
+def classify_stock(gr_robustamc, modulation, snr_db=SNR_DB, windows=WINDOWS, bundle=""):
+    """Labels of `windows` windows of a stock modulator through channel_model (bundle: "" =
+    shipped default; docs/MODELS.md tabulates other shipped bundles with it)."""
     tb = gr.top_block()
     src = gr_robustamc.stock_modulation_source(modulation, seed=CLASSES.index(modulation))
     chan = channels.channel_model(noise_voltage=float(10 ** (-snr_db / 20)),
@@ -25,7 +27,7 @@ def classify_stock(gr_robustamc, modulation, snr_db=SNR_DB, windows=WINDOWS):
                                   noise_seed=1)
     skip = blocks.skiphead(gr.sizeof_gr_complex, 4096)  # past the modulators' start-up
     head = blocks.head(gr.sizeof_gr_complex, 128 * windows)
-    clf = gr_robustamc.modulation_classifier()
+    clf = gr_robustamc.modulation_classifier(bundle=bundle)
     dbg = blocks.message_debug()
     tb.connect(src, chan, skip, head, clf, blocks.null_sink(gr.sizeof_gr_complex))
     tb.msg_connect(clf, "labels", dbg, "store")
