@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the shipped clean bundles (teacher, compact) and their clean-accuracy report on a
-# 2-core CPU, one torch thread per run (about 4 hours in all; docs/MODELS.md):
+# 2-core CPU, one torch thread per run (about 3.5 hours in all; docs/MODELS.md):
 #   1. in parallel: the teacher's first 30 epochs (about an hour), and the compact model's
 #      60 epochs then a 40-epoch warm restart (about 55 min);
 #   2. 50 more teacher epochs from a warm restart (about 90 min): the shipped teacher;
