@@ -55,6 +55,27 @@ def test_train_on_the_fly_resume_and_bundle(tmp_path):
     assert bad.returncode == 2 and "other training settings" in bad.stderr
 
 
+def test_train_shape_override_and_errors(tmp_path):
+    """--shape builds a resized named config; its bundle records and reloads that shape."""
+    out = tmp_path / "wide"
+    p = run_app("robustamc-train", "--shape", "dim=40,mlp_dim=48", "--out", out, "--epochs", "1",
+                "--steps-per-epoch", "2", "--batch-size", "16", "--val-per-pair", "1",
+                "--no-progress")
+    assert "compact (dim=40,mlp_dim=48): 24,507 parameters" in p.stdout
+    arch = json.loads((out / "compact.json").read_text())["architecture"]
+    assert (arch["dim"], arch["mlp_dim"], arch["depth"]) == (40, 48, 2)
+    p = run_app("robustamc-model", "info", out / "compact.json")
+    assert "24,507" in p.stdout or "24507" in p.stdout
+    for shape, msg in [("dim=30", "not divisible by heads"), ("foo=3", "not FIELD=N"),
+                       ("dim=x", "positive integer"), ("depth=0", "positive integer")]:
+        bad = run_app("robustamc-train", "--shape", shape, "--out", tmp_path / "b", check=False)
+        assert bad.returncode == 2 and msg in bad.stderr, (shape, bad.stderr)
+    bad = run_app("robustamc-train", "--init", out / "compact.json", "--shape", "dim=32",
+                  "--out", tmp_path / "b", check=False)
+    assert bad.returncode == 2 and "--init" in bad.stderr
+    assert not (tmp_path / "b").exists()
+
+
 def test_model_info_default_and_errors(tmp_path):
     p = run_app("robustamc-model", "info")
     assert "bundle" in p.stdout and "training_command" in p.stdout

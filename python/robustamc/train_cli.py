@@ -57,6 +57,10 @@ def parser(distill: bool) -> argparse.ArgumentParser:
     p.add_argument("--normalization", default="unit-power", choices=["unit-power", "rml-l1"])
     p.add_argument("--features", choices=["iq", "iq-moments"],
                    help="override the config's input features (ablations)")
+    p.add_argument("--shape", metavar="FIELD=N[,FIELD=N]",
+                   help="override integer fields of the named config, e.g. "
+                        "'dim=40,mlp_dim=48' (transformer: dim, depth, heads, mlp_dim, patch; "
+                        "baselines: width); for size studies")
     p.add_argument("--cfo-max-hz", type=float,
                    help="synthetic data: carrier offset range +-Hz (default: the synthesiser's)")
     m = p.add_argument_group("method")
@@ -107,6 +111,28 @@ def build_objective(args, normalization: str, teacher_bundle):
                       "distance": args.at_distance, "craft_on": args.craft_on},
     }.get(args.method, {})
     return METHODS[args.method](**opts, **kw)
+
+
+#: Config fields --shape may set (all integers).
+SHAPE_FIELDS = ("dim", "depth", "heads", "mlp_dim", "patch", "width")
+
+
+def parse_shape(text: str, config) -> dict:
+    """'dim=40,mlp_dim=48' -> {'dim': 40, 'mlp_dim': 48}, checked against `config`'s fields."""
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or key not in SHAPE_FIELDS or not hasattr(config, key):
+            known = [f for f in SHAPE_FIELDS if hasattr(config, f)]
+            fail(f"--shape: {item!r} is not FIELD=N with FIELD one of {', '.join(known)}")
+        try:
+            out[key] = int(value)
+        except ValueError:
+            fail(f"--shape: {key} must be a positive integer, not {value.strip()!r}")
+        if out[key] < 1:
+            fail(f"--shape: {key} must be a positive integer, not {out[key]}")
+    return out
 
 
 def main(argv=None, distill: bool = False):
@@ -176,13 +202,19 @@ def main(argv=None, distill: bool = False):
         except BundleError as e:
             fail(str(e))
         model, name = init.model.train(), init.name
-        if args.features:
-            fail("--features cannot change the architecture of an --init bundle")
+        if args.features or args.shape:
+            fail("--features and --shape cannot change the architecture of an --init bundle")
     else:
         config = CONFIGS[args.model]
         if args.features:
             config = dataclasses.replace(config, features=args.features)
-        model, name = build_model(config), args.model
+        if args.shape:
+            config = dataclasses.replace(config, **parse_shape(args.shape, config))
+        try:
+            model = build_model(config)
+        except ValueError as e:
+            fail(str(e))
+        name = f"{args.model} ({args.shape})" if args.shape else args.model
     ctx = init_distributed(args.device)
     log = (lambda line: print(line, flush=True)) if ctx.main else (lambda line: None)
     log(f"{name}: {count_parameters(model):,} parameters, "
