@@ -38,6 +38,30 @@ def test_bad_configs():
         build_model({"dim": 32, "wings": 2})
 
 
+def test_overlapping_embed_span():
+    """Tokens embed `embed_span` samples centred on their patch: same token count, and a
+    sample moves the tokens whose spans hold it (the neighbours' too), no others."""
+    import dataclasses
+    c = dataclasses.replace(CONFIGS["compact"], embed_span=16)
+    m = build_model(c).eval()
+    assert count_parameters(m) == count_parameters(build_model("compact")) + 6 * 8 * c.dim
+    x = torch.randn(2, 2, 128)
+    logits, maps = m(x, return_attention=True)
+    assert logits.shape == (2, len(CLASSES)) and maps[0].shape[-1] == c.tokens == 17
+    tokens = {}
+    m.embed.register_forward_hook(lambda mod, i, o: tokens.__setitem__("t", o))
+    m(x)
+    before = tokens["t"].clone()
+    y = x.clone()
+    y[:, :, 8 * 5 + 1] += 1.0          # early in patch 5: inside patch 4's span too
+    m(y)
+    moved = (tokens["t"] - before).abs().amax(dim=(0, 2)) > 0
+    assert moved.nonzero().flatten().tolist() == [4, 5]
+    for bad in (4, 11):
+        with pytest.raises(ValueError, match="embed_span"):
+            build_model(dataclasses.replace(CONFIGS["compact"], embed_span=bad))
+
+
 def test_bundle_roundtrip(tmp_path):
     torch.manual_seed(1)
     m = build_model("compact").eval()

@@ -28,6 +28,7 @@ class TransformerConfig:
     window: int = WINDOW
     num_classes: int = len(CLASSES)
     features: str = "iq"   # "iq" or "iq-moments" (adds x^2/|x| and x^4/|x|^3 per sample)
+    embed_span: int = 0    # samples each token embeds (centred on its patch); 0 = the patch
     arch: str = "transformer"
 
     @property
@@ -120,7 +121,10 @@ class IQTransformer(nn.Module):
             raise ValueError(f"window {c.window} is not a multiple of patch {c.patch}")
         if c.features not in ("iq", "iq-moments"):
             raise ValueError(f"unknown features {c.features!r}")
-        self.embed = nn.Linear(c.channels * c.patch, c.dim)
+        span = c.embed_span or c.patch
+        if span < c.patch or (span - c.patch) % 2:
+            raise ValueError(f"embed_span {span} must be >= patch {c.patch}, differing by an even number")
+        self.embed = nn.Linear(c.channels * span, c.dim)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, c.dim))
         self.pos = nn.Parameter(torch.randn(1, c.tokens, c.dim) * 0.02)
         self.layers = nn.ModuleList(EncoderLayer(c.dim, c.heads, c.mlp_dim)
@@ -136,7 +140,14 @@ class IQTransformer(nn.Module):
             x = iq_moments(x)
         # (N, C, W) -> (N, W/P, C*P): each token holds P consecutive samples of every channel
         ch = x.shape[1]
-        tok = x.view(n, ch, c.window // c.patch, c.patch).permute(0, 2, 1, 3).reshape(n, -1, ch * c.patch)
+        if c.embed_span and c.embed_span != c.patch:
+            # overlapping spans (zero-padded at the frame edges): a symbol straddling two
+            # patches is whole in some token's span
+            pad = (c.embed_span - c.patch) // 2
+            tok = F.pad(x, (pad, pad)).unfold(2, c.embed_span, c.patch)   # (N, C, T, span)
+            tok = tok.permute(0, 2, 1, 3).reshape(n, -1, ch * c.embed_span)
+        else:
+            tok = x.view(n, ch, c.window // c.patch, c.patch).permute(0, 2, 1, 3).reshape(n, -1, ch * c.patch)
         h = torch.cat([self.cls_token.expand(n, -1, -1), self.embed(tok)], dim=1) + self.pos
         maps = []
         for layer in self.layers:

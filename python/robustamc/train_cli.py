@@ -59,7 +59,8 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                    help="override the config's input features (ablations)")
     p.add_argument("--shape", metavar="FIELD=N[,FIELD=N]",
                    help="override integer fields of the named config, e.g. "
-                        "'dim=40,mlp_dim=48' (transformer: dim, depth, heads, mlp_dim, patch; "
+                        "'dim=40,mlp_dim=48' (transformer: dim, depth, heads, mlp_dim, patch, "
+                        "embed_span; "
                         "baselines: width); for size studies")
     p.add_argument("--cfo-max-hz", type=float,
                    help="synthetic data: carrier offset range +-Hz (default: the synthesiser's)")
@@ -114,7 +115,7 @@ def build_objective(args, normalization: str, teacher_bundle):
 
 
 #: Config fields --shape may set (all integers).
-SHAPE_FIELDS = ("dim", "depth", "heads", "mlp_dim", "patch", "width")
+SHAPE_FIELDS = ("dim", "depth", "heads", "mlp_dim", "patch", "embed_span", "width")
 
 
 def parse_shape(text: str, config) -> dict:
