@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The attempts to close the compact model's gap to the teacher at SNR >= 10 dB
 # (docs/MODELS.md, "The high-SNR gap: what we tried"). Validation data only; the test set is
-# not touched. Two runs at a time, one torch thread each (about 2.5 h on the 2-core machine).
+# not touched. Two runs at a time, one torch thread each (about 3 h on the 2-core machine).
 # Run from the repository root after `bash scripts/bootstrap.sh`. The two amplitude-feature
 # variants of the table are not reproduced here: their code was dropped after it did not help.
 set -euo pipefail
@@ -17,6 +17,7 @@ stage1() {   # the compact model's stage-1 recipe with a resized shape
 stage1 patch=16,dim=36 p16d36 & stage1 patch=16,dim=40,mlp_dim=40 p16d40m40 & wait
 stage1 dim=36,mlp_dim=56 p8d36m56 & stage1 dim=40,mlp_dim=48 p8d40m48 & wait
 stage1 dim=48,mlp_dim=96 p8d48 & stage1 dim=64,mlp_dim=128 p8d64 & wait
+stage1 embed_span=16 span16 & stage1 embed_span=24 span24 & wait   # overlapping token spans
 
 # More high-SNR QAM in training: 400,000 ordinary frames + 130,000 QAM16/QAM64 at 10-18 dB.
 $PY - <<'EOF'
