@@ -18,6 +18,12 @@ stage1 patch=16,dim=36 p16d36 & stage1 patch=16,dim=40,mlp_dim=40 p16d40m40 & wa
 stage1 dim=36,mlp_dim=56 p8d36m56 & stage1 dim=40,mlp_dim=48 p8d40m48 & wait
 stage1 dim=48,mlp_dim=96 p8d48 & stage1 dim=64,mlp_dim=128 p8d64 & wait
 stage1 embed_span=16 span16 & stage1 embed_span=24 span24 & wait   # overlapping token spans
+for sp in 16 24; do   # the compact recipe's stage 2 (warm restart) on the span models
+  $PY apps/robustamc-train --init $S/span$sp/compact.json --out $S/span${sp}_2 \
+      --bundle $S/span${sp}_2/compact.json --epochs 40 --steps-per-epoch 800 --batch-size 256 \
+      --lr 1e-3 --warmup-steps 500 --seed 2 --threads 1 --no-progress > $S/span${sp}_2.log 2>&1 &
+done
+wait
 
 # More high-SNR QAM in training: 400,000 ordinary frames + 130,000 QAM16/QAM64 at 10-18 dB.
 $PY - <<'EOF'
