@@ -138,16 +138,13 @@ class IQTransformer(nn.Module):
         n = x.shape[0]
         if c.features == "iq-moments":
             x = iq_moments(x)
-        # (N, C, W) -> (N, W/P, C*P): each token holds P consecutive samples of every channel
-        ch = x.shape[1]
-        if c.embed_span and c.embed_span != c.patch:
-            # overlapping spans (zero-padded at the frame edges): a symbol straddling two
-            # patches is whole in some token's span
-            pad = (c.embed_span - c.patch) // 2
-            tok = F.pad(x, (pad, pad)).unfold(2, c.embed_span, c.patch)   # (N, C, T, span)
-            tok = tok.permute(0, 2, 1, 3).reshape(n, -1, ch * c.embed_span)
-        else:
-            tok = x.view(n, ch, c.window // c.patch, c.patch).permute(0, 2, 1, 3).reshape(n, -1, ch * c.patch)
+        # (N, C, W) -> (N, W/P, C*S): token t holds the S samples of every channel centred on
+        # patch t (S = P: the patch itself; S > P overlaps the neighbours, zero-padded at the
+        # frame edges, so a symbol straddling two patches is whole in some token)
+        span = c.embed_span or c.patch
+        pad = (span - c.patch) // 2
+        tok = (F.pad(x, (pad, pad)) if pad else x).unfold(2, span, c.patch)   # (N, C, T, S)
+        tok = tok.permute(0, 2, 1, 3).reshape(n, -1, x.shape[1] * span)
         h = torch.cat([self.cls_token.expand(n, -1, -1), self.embed(tok)], dim=1) + self.pos
         maps = []
         for layer in self.layers:
