@@ -9,8 +9,10 @@ PY=.venv/bin/python
 D=python/robustamc/default_models
 S=runs/screen
 mkdir -p $S
+# The screens ran on the compact shape before embed_span 24 became its default: embed_span=0
+# keeps them reproducible (a later embed_span in $1 overrides it).
 stage1() {   # the compact model's stage-1 recipe with a resized shape
-  $PY apps/robustamc-train --shape "$1" --out $S/$2 --bundle $S/$2/compact.json --epochs 60 \
+  $PY apps/robustamc-train --shape "embed_span=0,$1" --out $S/$2 --bundle $S/$2/compact.json --epochs 60 \
       --steps-per-epoch 800 --batch-size 256 --lr 2e-3 --warmup-steps 1000 --seed 1 \
       --threads 1 --no-progress > $S/$2.log 2>&1
 }
@@ -58,9 +60,9 @@ $PY apps/robustamc-train --init $D/compact.json --method attention --teacher $D/
     --train-psr-db -80 --train-pgd-steps 1 --out $S/atft --bundle $S/atft/compact.json \
     --epochs 10 --steps-per-epoch 800 --batch-size 256 --lr 1e-3 --warmup-steps 200 --seed 4 \
     --threads 1 --no-progress > $S/atft.log 2>&1 &
-$PY apps/robustamc-train --model compact --method attention --teacher $D/teacher.json \
-    --train-psr-db -80 --train-pgd-steps 1 --out $S/atscratch --epochs 60 --steps-per-epoch 800 \
-    --batch-size 256 --lr 2e-3 --warmup-steps 1000 --seed 1 --threads 1 --no-progress \
+$PY apps/robustamc-train --model compact --shape embed_span=0 --method attention \
+    --teacher $D/teacher.json --train-psr-db -80 --train-pgd-steps 1 --out $S/atscratch \
+    --epochs 60 --steps-per-epoch 800 --batch-size 256 --lr 2e-3 --warmup-steps 1000 --seed 1 --threads 1 --no-progress \
     > $S/atscratch.log 2>&1 &
 wait
 

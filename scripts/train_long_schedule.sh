@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The students' schedule three times longer (30 epochs x 300 steps instead of 10 x 300),
 # fine-tuned from STUDENT_INIT like scripts/train_robust_models.sh (the shipped robust students
-# started from runs/compact/compact-60ep.json, scripts/train_default_models.sh's first stage):
+# started from runs/compact/compact-60ep.json, the embed_span 0 first stage that
+# scripts/train_default_models.sh says how to rebuild):
 # PGD-AT, attention transfer and RSLAD with seed 1, PGD-AT and RSLAD also with seeds 2, 3.
 # THREADS torch threads per run (default 1); JOBS runs in parallel; RUNS picks runs by name
 # (default all). Results under $R/long (docs/ROBUSTNESS.md).

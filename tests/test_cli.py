@@ -58,12 +58,12 @@ def test_train_on_the_fly_resume_and_bundle(tmp_path):
 def test_train_shape_override_and_errors(tmp_path):
     """--shape builds a resized named config; its bundle records and reloads that shape."""
     out = tmp_path / "wide"
-    p = run_app("robustamc-train", "--shape", "dim=40,mlp_dim=48", "--out", out, "--epochs", "1",
-                "--steps-per-epoch", "2", "--batch-size", "16", "--val-per-pair", "1",
-                "--no-progress")
-    assert "compact (dim=40,mlp_dim=48): 24,507 parameters" in p.stdout
+    p = run_app("robustamc-train", "--shape", "dim=40,mlp_dim=48,embed_span=0", "--out", out,
+                "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "16",
+                "--val-per-pair", "1", "--no-progress")
+    assert "compact (dim=40,mlp_dim=48,embed_span=0): 24,507 parameters" in p.stdout
     arch = json.loads((out / "compact.json").read_text())["architecture"]
-    assert (arch["dim"], arch["mlp_dim"], arch["depth"]) == (40, 48, 2)
+    assert (arch["dim"], arch["mlp_dim"], arch["depth"], arch["embed_span"]) == (40, 48, 2, 0)
     p = run_app("robustamc-model", "info", out / "compact.json")
     assert "24,507" in p.stdout or "24507" in p.stdout
     for shape, msg in [("dim=30", "not divisible by heads"), ("foo=3", "not FIELD=N"),

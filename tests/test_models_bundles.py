@@ -42,9 +42,11 @@ def test_overlapping_embed_span():
     """Tokens embed `embed_span` samples centred on their patch: same token count, and a
     sample moves the tokens whose spans hold it (the neighbours' too), no others."""
     import dataclasses
+    plain = dataclasses.replace(CONFIGS["compact"], embed_span=0)
     c = dataclasses.replace(CONFIGS["compact"], embed_span=16)
     m = build_model(c).eval()
-    assert count_parameters(m) == count_parameters(build_model("compact")) + 6 * 8 * c.dim
+    assert count_parameters(m) == count_parameters(build_model(plain)) + 6 * 8 * c.dim
+    assert count_parameters(build_model("compact")) == count_parameters(m) + 6 * 8 * c.dim
     x = torch.randn(2, 2, 128)
     logits, maps = m(x, return_attention=True)
     assert logits.shape == (2, len(CLASSES)) and maps[0].shape[-1] == c.tokens == 17
@@ -182,3 +184,11 @@ def test_shipped_bundles_by_name(tmp_path, monkeypatch):
     assert load_bundle("teacher").name == "mine"
     with pytest.raises(BundleError, match="shipped bundles: .*compact"):
         load_bundle("no-such-model")
+
+
+def test_shipped_clean_bundles_have_the_named_configs():
+    """`--model compact` / `teacher` train the shapes that ship under those names."""
+    from robustamc.bundle import default_bundle_path
+    for name in ("compact", "teacher"):
+        arch = read_meta(default_bundle_path(name))["architecture"]
+        assert build_model(arch).config == CONFIGS[name], name

@@ -1,7 +1,8 @@
 """Transformer classifiers for IQ frames (one family, sized by a small config).
 
-Tokens are non-overlapping patches of the (2, W) frame, linearly embedded; a class token and a
-learned positional embedding are added; pre-norm encoder layers follow. `forward` returns
+Tokens are the patches of the (2, W) frame, each linearly embedded from its patch or from a
+wider span centred on it (`embed_span`); a class token and a learned positional embedding are
+added; pre-norm encoder layers follow. `forward` returns
 logits and, on request, every layer's attention maps (N, heads, tokens, tokens), which the
 distillation methods need. There is no dropout: the forward pass is deterministic.
 """
@@ -51,12 +52,14 @@ class TransformerConfig:
         return cls(**d)
 
 
-#: Named configurations. `compact` is the IoT student (< 25k parameters).
+#: Named configurations. `compact` is the IoT student (< 25k parameters); its tokens embed 24
+#: samples around each 8-sample patch, which closed most of its high-SNR gap to the teacher
+#: (docs/MODELS.md). The robust students shipped so far predate that and use embed_span 0.
 CONFIGS = {
     "teacher": TransformerConfig(dim=128, depth=4, heads=8, mlp_dim=256, patch=8,
                                  features="iq-moments"),
     "compact": TransformerConfig(dim=32, depth=2, heads=4, mlp_dim=64, patch=8,
-                                 features="iq-moments"),
+                                 features="iq-moments", embed_span=24),
 }
 
 

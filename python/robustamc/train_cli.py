@@ -60,7 +60,7 @@ def parser(distill: bool) -> argparse.ArgumentParser:
     p.add_argument("--shape", metavar="FIELD=N[,FIELD=N]",
                    help="override integer fields of the named config, e.g. "
                         "'dim=40,mlp_dim=48' (transformer: dim, depth, heads, mlp_dim, patch, "
-                        "embed_span; "
+                        "embed_span, 0 = the patch alone; "
                         "baselines: width); for size studies")
     p.add_argument("--cfo-max-hz", type=float,
                    help="synthetic data: carrier offset range +-Hz (default: the synthesiser's)")
@@ -131,7 +131,7 @@ def parse_shape(text: str, config) -> dict:
             out[key] = int(value)
         except ValueError:
             fail(f"--shape: {key} must be a positive integer, not {value.strip()!r}")
-        if out[key] < 1:
+        if out[key] < (0 if key == "embed_span" else 1):   # embed_span 0: the patch alone
             fail(f"--shape: {key} must be a positive integer, not {out[key]}")
     return out
 
