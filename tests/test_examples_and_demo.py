@@ -166,9 +166,9 @@ def test_attack_demo_runs_headless_and_the_robust_model_holds(gr_robustamc):
     the standard compact model, that model fails and the robust default holds better.
 
     The budget sits on a steep curve for this one QPSK stream (8 windows per decision): with
-    the shipped compact as the target, the robust default held 38/40 decisions at -17 dB,
-    31/40 at -16 and 12/40 at -15 (22/40 at -15 against the earlier, stage-1 compact, though
-    on the 4,400-frame test grid both compacts' perturbations leave it 34.4% at -15 dB)."""
+    the plain-patch compact (stage 3) as the target, the robust default held 38/40 decisions
+    at -17 dB, 31/40 at -16 and 12/40 at -15 (22/40 at -15 against its stage 1); against
+    today's compact (overlapping token spans) it holds 22/24 here at -16 dB."""
     counts = {}
     for mode in ("off", "pgd"):
         p = subprocess.run([sys.executable, "-c", ATTACK_DEMO_RUN, str(ROOT / "examples"), mode,
