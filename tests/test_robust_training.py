@@ -74,6 +74,18 @@ def test_every_method_trains_from_the_cli(tmp_path, method):
         assert meta["teacher"]["weights_sha256"] == load_bundle(TEACHER).meta["weights_sha256"]
 
 
+def test_rslad_adversarial_weight_option(tmp_path):
+    """--adv-weight reaches the RSLAD objective and its bundle; out-of-range values fail."""
+    out = tmp_path / "r"
+    run_app("robustamc-train", "--method", "rslad", "--teacher", TEACHER, "--adv-weight", "0.5",
+            "--out", out, *QUICK)
+    assert json.loads((out / "compact.json").read_text())["training_method"]["adv_weight"] == 0.5
+    bad = run_app("robustamc-train", "--method", "rslad", "--teacher", TEACHER, "--adv-weight",
+                  "1.5", "--out", tmp_path / "b", check=False)
+    assert bad.returncode == 2 and "adversarial weight must be in [0, 1]" in bad.stderr
+    assert not (tmp_path / "b").exists()
+
+
 def test_distill_defaults_resume_and_errors(tmp_path):
     out = tmp_path / "d"
     args = ["--out", out, "--teacher", TEACHER, "--epochs", "2", "--at-layers", "last", "--craft-on", "teacher",

@@ -160,6 +160,8 @@ class RSLAD(Objective):
 
     def __init__(self, adv_weight: float = 5 / 6, **kw):
         super().__init__(**kw)
+        if not 0.0 <= adv_weight <= 1.0:
+            raise ValueError("adversarial weight must be in [0, 1]")
         self.adv_weight = adv_weight
 
     def options(self):

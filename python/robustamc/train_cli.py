@@ -78,6 +78,9 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                    help="ball of the training adversary [%(default)s]")
     m.add_argument("--clean-weight", type=float, default=0.0,
                    help="pgd-at: weight of the clean cross-entropy in [0, 1] [%(default)s]")
+    m.add_argument("--adv-weight", type=float, default=5 / 6,
+                   help="rslad: weight of the adversarial term in [0, 1], the clean term gets "
+                        "the rest [5/6, as published]")
     m.add_argument("--temperature", type=float, default=4.0, help="kd, ard [%(default)s]")
     m.add_argument("--kd-weight", type=float, default=0.9,
                    help="kd, ard: weight of the distillation term [%(default)s]")
@@ -106,6 +109,7 @@ def build_objective(args, normalization: str, teacher_bundle):
         kw.update(teacher=teacher_bundle.model, teacher_normalization=teacher_bundle.normalization)
     opts = {
         "pgd-at": {"clean_weight": args.clean_weight},
+        "rslad": {"adv_weight": args.adv_weight},
         "kd": {"temperature": args.temperature, "kd_weight": args.kd_weight},
         "ard": {"temperature": args.temperature, "kd_weight": args.kd_weight},
         "attention": {"weight": args.at_weight, "layers": args.at_layers, "heads": args.at_heads,
