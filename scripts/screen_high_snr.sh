@@ -66,17 +66,18 @@ $PY apps/robustamc-train --model compact --shape embed_span=0 --method attention
     > $S/atscratch.log 2>&1 &
 wait
 
-# Score on a second validation grid: mean over SNR, >= 10 dB, QAM16/QAM64 and the rest there.
-$PY - $D/teacher.json $D/compact.json runs/compact/compact-60ep.json $S/*/compact.json <<'EOF'
+# Validation-grid score: mean over SNR, >= 10 dB, QAM16/QAM64 and the rest there.
+score() {   # score PER_PAIR SEED BUNDLE...
+  $PY - "$@" <<'EOF'
 import sys, numpy as np, torch
 from robustamc.bundle import load_bundle
 from robustamc.constants import CLASSES
 from robustamc.datasets import synthesize_grid
 from robustamc.evaluation import predict
 torch.set_num_threads(2)
-val = synthesize_grid(100, seed=5_000_011)
+val = synthesize_grid(int(sys.argv[1]), seed=int(sys.argv[2]))
 hi, q16, q64 = val.snr >= 10, CLASSES.index("QAM16"), CLASSES.index("QAM64")
-for path in sys.argv[1:]:
+for path in sys.argv[3:]:
     b = load_bundle(path)
     ok = np.asarray(predict(b.model.eval(), val.x, b.normalization)) == val.y
     mean = np.mean([ok[val.snr == s].mean() for s in np.unique(val.snr)])
@@ -85,3 +86,37 @@ for path in sys.argv[1:]:
           f"QAM16 {100 * ok[hi & (val.y == q16)].mean():.0f}  "
           f"QAM64 {100 * ok[hi & (val.y == q64)].mean():.0f}  others {100 * ok[rest].mean():.1f}")
 EOF
+}
+# the second validation grid (100 per pair, seed 5,000,011)
+score 100 5000011 $D/teacher.json $D/compact.json runs/compact/compact-60ep.json $S/*/compact.json
+
+# Round 3 (2026-11-25): two more levers on the shipped embed_span-24 compact.
+#  kd2:    a second distillation stage on the shipped compact (the KD loss was still falling
+#          when stage 3 ended), warm restart at lr 5e-4, seed 6;
+#  span32: embed_span 32 (24,267 parameters), the full three-stage compact recipe.
+# Rule fixed before either result was seen: score on a third, larger validation grid
+# (300 per class x SNR pair, seed 7,000,003; the test grid is not touched). A candidate replaces
+# the shipped compact if it is higher at SNR >= 10 dB and loses no more than 0.3 points of the
+# mean over SNR; of two that qualify, the higher at >= 10 dB ships. The winner then goes to
+# the test set once, and its test figure is reported whatever it is.
+(
+  $PY apps/robustamc-train --init $D/compact.json --method kd --teacher $D/teacher.json \
+      --temperature 2 --kd-weight 0.9 --out $S/kd2 --bundle $S/kd2/compact.json --epochs 40 \
+      --steps-per-epoch 800 --batch-size 256 --lr 5e-4 --warmup-steps 500 --seed 6 \
+      --threads 1 --no-progress > $S/kd2.log 2>&1
+) &
+(
+  $PY apps/robustamc-train --shape embed_span=32 --out $S/span32 --bundle $S/span32/compact.json \
+      --epochs 60 --steps-per-epoch 800 --batch-size 256 --lr 2e-3 --warmup-steps 1000 --seed 1 \
+      --threads 1 --no-progress > $S/span32.log 2>&1
+  $PY apps/robustamc-train --init $S/span32/compact.json --out $S/span32_2 \
+      --bundle $S/span32_2/compact.json --epochs 40 --steps-per-epoch 800 --batch-size 256 \
+      --lr 1e-3 --warmup-steps 500 --seed 2 --threads 1 --no-progress > $S/span32_2.log 2>&1
+  $PY apps/robustamc-train --init $S/span32_2/compact.json --method kd --teacher $D/teacher.json \
+      --temperature 2 --kd-weight 0.9 --out $S/span32_kd --bundle $S/span32_kd/compact.json \
+      --epochs 40 --steps-per-epoch 800 --batch-size 256 --lr 1e-3 --warmup-steps 500 --seed 5 \
+      --threads 1 --no-progress > $S/span32_kd.log 2>&1
+) &
+wait
+# the third validation grid (round 3's rule)
+score 300 7000003 $D/compact.json $S/kd2/compact.json $S/span32_kd/compact.json
