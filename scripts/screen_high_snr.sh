@@ -120,3 +120,9 @@ score 100 5000011 $D/teacher.json $D/compact.json runs/compact/compact-60ep.json
 wait
 # the third validation grid (round 3's rule)
 score 300 7000003 $D/compact.json $S/kd2/compact.json $S/span32_kd/compact.json
+# A replicate of the shipped stage 4 (seed 7; from the same stage-3 bundle): whether its
+# test-set margin at SNR >= 10 dB holds across seeds. Reported as a replicate, not a candidate.
+$PY apps/robustamc-train --init $S/span24_kd5/compact.json --method kd --teacher $D/teacher.json \
+    --temperature 2 --kd-weight 0.9 --out $S/kd2_s7 --bundle $S/kd2_s7/compact.json --epochs 40 \
+    --steps-per-epoch 800 --batch-size 256 --lr 5e-4 --warmup-steps 500 --seed 7 \
+    --threads 1 --no-progress > $S/kd2_s7.log 2>&1
