@@ -54,7 +54,8 @@ class TransformerConfig:
 
 #: Named configurations. `compact` is the IoT student (< 25k parameters); its tokens embed 24
 #: samples around each 8-sample patch, which narrowed its high-SNR gap to the teacher from
-#: 6.1 to 4.2 points (docs/MODELS.md). The robust students shipped so far predate that and use embed_span 0.
+#: 6.1 to 4.2 points (a second distillation stage then to 3.9; docs/MODELS.md). The robust
+#: students shipped so far predate that and use embed_span 0.
 CONFIGS = {
     "teacher": TransformerConfig(dim=128, depth=4, heads=8, mlp_dim=256, patch=8,
                                  features="iq-moments"),
