@@ -23,6 +23,25 @@ def test_named_configs_sizes_and_attention_maps():
     # the attention path and the fused path give the same logits
     assert torch.allclose(teacher(x), logits, atol=1e-5)
     assert count_macs(c) > count_macs(CONFIGS["compact"]) > 0
+    # the whole architecture is counted, not the class-token-only last layer of inference
+    assert count_macs(CONFIGS["compact"]) == 389_600
+
+
+def test_class_token_path_is_the_full_forward():
+    """Without attention maps the last layer computes the class token alone: same logits,
+    same gradients (training takes that path too)."""
+    torch.manual_seed(0)
+    for name in ("compact", "teacher"):
+        m = build_model(name)
+        x = torch.randn(5, 2, 128)
+        fast = m(x)
+        full, _ = m(x, return_attention=True)
+        assert torch.allclose(fast, full, atol=1e-5)
+        g_fast = torch.autograd.grad(fast.square().sum(), list(m.parameters()))
+        g_full = torch.autograd.grad(full.square().sum(), list(m.parameters()),
+                                     allow_unused=True)
+        for a, b in zip(g_fast, g_full):
+            assert torch.allclose(a, b, atol=1e-4, rtol=1e-3)
 
 
 def test_forward_is_deterministic():
