@@ -59,5 +59,18 @@ std::vector<pmt::pmt_t> make_label_messages(const std::vector<pmt::pmt_t>& base,
     return out;
 }
 
+size_t publish_messages(const basic_block_sptr& block,
+                        const pmt::pmt_t& port,
+                        const std::vector<pmt::pmt_t>& msgs)
+{
+    if (!block) {
+        throw std::invalid_argument("publish_messages: no block");
+    }
+    for (const auto& m : msgs) {
+        block->message_port_pub(port, m);
+    }
+    return msgs.size();
+}
+
 } // namespace robustamc
 } // namespace gr

@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <gnuradio/block.h>
+#include <gnuradio/io_signature.h>
 #include <gnuradio/robustamc/label_messages.h>
 #include <boost/test/unit_test.hpp>
 #include <stdexcept>
@@ -57,6 +59,28 @@ BOOST_AUTO_TEST_CASE(t_label_messages_bad_input)
     auto with_offset = two_classes();
     with_offset[1] = pmt::dict_add(with_offset[1], pmt::intern("offset"), pmt::from_long(0));
     BOOST_CHECK_THROW(make_label_messages(with_offset, {}, {}, {}, {}, {}, 2),
+                      std::invalid_argument);
+}
+
+namespace {
+struct port_block : gr::block {
+    port_block()
+        : gr::block("port_block", gr::io_signature::make(0, 0, 0), gr::io_signature::make(0, 0, 0))
+    {
+        message_port_register_out(pmt::intern("labels"));
+    }
+};
+} // namespace
+
+BOOST_AUTO_TEST_CASE(t_publish_messages)
+{
+    auto blk = std::make_shared<port_block>();
+    auto msgs = make_label_messages(
+        two_classes(), { 1, 0 }, { 5, 6 }, { 1, 1 }, { 0.75, 0.5 }, { 0.25f, 0.75f, 0.5f, 0.5f }, 2);
+    BOOST_CHECK_EQUAL(publish_messages(blk, pmt::intern("labels"), msgs), 2u);
+    BOOST_CHECK_EQUAL(publish_messages(blk, pmt::intern("labels"), {}), 0u);
+    BOOST_CHECK_THROW(publish_messages(blk, pmt::intern("no_such_port"), msgs), std::exception);
+    BOOST_CHECK_THROW(publish_messages(nullptr, pmt::intern("labels"), msgs),
                       std::invalid_argument);
 }
 

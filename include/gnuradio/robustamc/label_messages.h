@@ -8,6 +8,7 @@
 #ifndef INCLUDED_ROBUSTAMC_LABEL_MESSAGES_H
 #define INCLUDED_ROBUSTAMC_LABEL_MESSAGES_H
 
+#include <gnuradio/basic_block.h>
 #include <gnuradio/robustamc/api.h>
 #include <pmt/pmt.h>
 #include <cstdint>
@@ -37,6 +38,18 @@ make_label_messages(const std::vector<pmt::pmt_t>& base,
                     const std::vector<double>& confidence,
                     const std::vector<float>& probabilities,
                     size_t n_classes);
+
+/*!
+ * \brief Publishes \p msgs, in order, on \p block's output message port \p port.
+ * \ingroup robustamc
+ *
+ * For a Python block publishing a batch of messages per work() call: one call instead of
+ * one message_port_pub per message, each of which crosses pybind11 and the Python gateway.
+ * Returns the number published. Throws std::invalid_argument if \p block is null.
+ */
+ROBUSTAMC_API size_t publish_messages(const basic_block_sptr& block,
+                                      const pmt::pmt_t& port,
+                                      const std::vector<pmt::pmt_t>& msgs);
 
 } // namespace robustamc
 } // namespace gr

@@ -14,7 +14,7 @@ from gnuradio import gr
 from robustamc.bundle import BundleError
 from robustamc.inference import FrameClassifier
 
-from .robustamc_python import make_label_messages
+from .robustamc_python import make_label_messages, publish_messages
 
 
 #: Samples GNU Radio may hand the block per call (its history and output buffer size).
@@ -96,6 +96,7 @@ class modulation_classifier(gr.sync_block):
         self.port = pmt.intern("labels")
         self.message_port_register_out(self.port)
         self._send = self.message_port_pub  # looked up once: the gateway's lookup is slow
+        self._block = self.to_basic_block()  # for publish_messages: a batch in one C++ call
         # Bigger work() calls mean bigger inference batches: 32 -> ~240 windows per call and
         # 1.55 -> 2.4 Msps (docs/MODELS.md). A block cannot size its input buffer, but GNU
         # Radio makes the upstream buffer at least twice a block's history; the history
@@ -201,8 +202,7 @@ class modulation_classifier(gr.sync_block):
         extras = self._extra_fields(groups, first)
         send, port = self._send, self.port
         if extras is None and not self.tag_output:
-            for d in msgs:
-                send(port, d)
+            publish_messages(self._block, port, msgs)  # ~4 us/window less than a Python loop
         else:
             for j, d in enumerate(msgs):
                 for key, value in (extras[j] if extras is not None else ()):

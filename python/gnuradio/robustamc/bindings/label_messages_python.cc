@@ -19,6 +19,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <gnuradio/basic_block.h>
+
 namespace py = pybind11;
 
 #include <gnuradio/robustamc/label_messages.h>
@@ -66,4 +68,11 @@ void bind_label_messages(py::module& m)
         py::arg("confidence"),
         py::arg("probabilities"),
         D(make_label_messages));
+
+    m.def("publish_messages",
+          &gr::robustamc::publish_messages,
+          py::arg("block"),
+          py::arg("port"),
+          py::arg("msgs"),
+          D(publish_messages));
 }

@@ -16,3 +16,6 @@
 
 
 static const char* __doc_gr_robustamc_make_label_messages = R"doc(Builds modulation_classifier's label messages for a batch of decisions: base[index[i]] with offset, windows, confidence and probabilities (row i) added; the bases must not hold those keys. Arrays: index int32, offset uint64, windows int32, confidence float64 (n,), probabilities float32 (n, classes).)doc";
+
+
+static const char* __doc_gr_robustamc_publish_messages = R"doc(Publishes msgs, in order, on block's output message port port (block: a block's to_basic_block()); one call for a batch instead of one message_port_pub per message. Returns the number published.)doc";
