@@ -38,12 +38,17 @@ class FrameClassifier:
         with np.errstate(invalid="ignore", over="ignore"):
             power = np.mean(windows.real ** 2 + windows.imag ** 2, axis=1)
         status[finite & ~(power > MIN_POWER)] = self.NO_POWER
-        probs = np.full((n, len(self.classes)), np.nan, dtype=np.float32)
         ok = status == self.VALID
-        if ok.any():
-            w = windows[ok]
-            x = torch.from_numpy(np.stack([w.real, w.imag], axis=1).astype(np.float32, copy=False))
+        if not ok.any():
+            return np.full((n, len(self.classes)), np.nan, dtype=np.float32), status
+        every = bool(ok.all())  # the usual case: no masked copies in or out
+        w = windows if every else windows[ok]
+        x = torch.from_numpy(np.stack([w.real, w.imag], axis=1).astype(np.float32, copy=False))
+        with torch.inference_mode():
             x = normalize(x.to(self.device), self.bundle.normalization)
-            with torch.inference_mode():
-                probs[ok] = torch.softmax(self.model(x), dim=1).cpu().numpy()
+            p = torch.softmax(self.model(x), dim=1).cpu().numpy()
+        if every:
+            return p, status
+        probs = np.full((n, len(self.classes)), np.nan, dtype=np.float32)
+        probs[ok] = p
         return probs, status
