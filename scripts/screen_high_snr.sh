@@ -140,3 +140,6 @@ $PY apps/robustamc-train --init $S/span24_kd5/compact.json --method kd --teacher
     --temperature 2 --kd-weight 0.9 --out $S/kd2_s7 --bundle $S/kd2_s7/compact.json --epochs 40 \
     --steps-per-epoch 800 --batch-size 256 --lr 5e-4 --warmup-steps 500 --seed 7 \
     --threads 1 --no-progress > $S/kd2_s7.log 2>&1
+score 300 7000003 $S/kd2/compact.json $S/kd2_s7/compact.json
+$PY apps/robustamc-evaluate $D/teacher.json $S/kd2_s7/compact.json --out runs/test_kd2_s7 \
+    --per-pair 200 --attacks none --threads 2 --no-progress
