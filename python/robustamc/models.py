@@ -85,8 +85,8 @@ class SpanEmbed(nn.Linear):
     of every channel centred on patch t (zero-padded at the frame's edges).
 
     The weight is a Linear's (D, C * span), features ordered channel-major; it runs as a
-    strided convolution, which costs a third less than unfolding the frame into token
-    vectors first."""
+    strided convolution, which at the live block's batch sizes (~240 frames) costs a third
+    less than unfolding the frame into token vectors first (a little more for a few frames)."""
 
     def __init__(self, channels: int, span: int, patch: int, dim: int):
         super().__init__(channels * span, dim)
@@ -181,8 +181,9 @@ class IQTransformer(nn.Module):
         h = torch.cat([self.cls_token.expand(n, -1, -1), self.embed(x)], dim=1) + self.pos
         if not return_attention:
             # Only the class token reaches the head, so the last layer computes its output
-            # alone: a quarter fewer multiply-adds for the compact model and 20-30% faster
-            # inference on CPU (docs/MODELS.md, Throughput); the same function otherwise.
+            # alone: 30% fewer multiply-adds for the compact model and ~25% less time per
+            # window at the live block's batch sizes (docs/MODELS.md, Throughput); the same
+            # function, with the same gradients.
             for layer in self.layers[:-1]:
                 h, _ = layer(h, False)
             return self.head(self.norm(self.layers[-1].class_token(h)))
