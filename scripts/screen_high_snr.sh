@@ -96,7 +96,7 @@ for path in sys.argv[3:]:
     ok = np.asarray(predict(b.model.eval(), val.x, b.normalization)) == val.y
     mean = np.mean([ok[val.snr == s].mean() for s in np.unique(val.snr)])
     rest = hi & (val.y != q16) & (val.y != q64)
-    print(f"{path}: mean {100 * mean:.1f}  >=10 dB {100 * ok[hi].mean():.1f}  "
+    print(f"{path}: mean {100 * mean:.2f}  >=10 dB {100 * ok[hi].mean():.2f}  "
           f"QAM16 {100 * ok[hi & (val.y == q16)].mean():.0f}  "
           f"QAM64 {100 * ok[hi & (val.y == q64)].mean():.0f}  others {100 * ok[rest].mean():.1f}")
 EOF
