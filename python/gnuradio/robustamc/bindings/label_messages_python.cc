@@ -69,10 +69,13 @@ void bind_label_messages(py::module& m)
         py::arg("probabilities"),
         D(make_label_messages));
 
+    // the GIL is released while posting: the receivers' threads (Python message handlers
+    // such as label_display's among them) can run meanwhile
     m.def("publish_messages",
           &gr::robustamc::publish_messages,
           py::arg("block"),
           py::arg("port"),
           py::arg("msgs"),
+          py::call_guard<py::gil_scoped_release>(),
           D(publish_messages));
 }
