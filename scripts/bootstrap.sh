@@ -56,12 +56,20 @@ say "cmake: configure, build, install"
 mkdir -p build
 if [ ! -f build/CMakeCache.txt ] || ! grep -q "CMAKE_HOME_DIRECTORY:INTERNAL=$ROOT\$" build/CMakeCache.txt; then
   rm -rf build && mkdir build
+fi
+# ROBUSTAMC_PYTHON: the installed programs run with the venv's interpreter, and the installed
+# blocks find the core in its site-packages when GNU Radio Companion's interpreter runs them
+if ! grep -q "^ROBUSTAMC_PYTHON:FILEPATH=$VENV/bin/python\$" build/CMakeCache.txt 2>/dev/null; then
   (cd build && cmake .. -DCMAKE_INSTALL_PREFIX=/usr/local -DENABLE_DOXYGEN=OFF \
-      -DCMAKE_BUILD_TYPE=Release > cmake.log) || { cat build/cmake.log; exit 1; }
+      -DCMAKE_BUILD_TYPE=Release -DROBUSTAMC_PYTHON="$VENV/bin/python" > cmake.log) \
+    || { cat build/cmake.log; exit 1; }
 fi
 make -C build -j"$(nproc)" --no-print-directory > build/make.log 2>&1 || { tail -50 build/make.log; exit 1; }
 make -C build install --no-print-directory > build/install.log 2>&1 || { tail -50 build/install.log; exit 1; }
 ldconfig
 "$VENV/bin/python" -c 'from gnuradio import robustamc; robustamc.modulation_classifier' \
   || { say "the installed blocks do not import"; exit 1; }
+# ... and in the interpreter GNU Radio Companion runs flowgraphs with, from a clean environment
+env -i PATH=/usr/bin:/bin /usr/bin/python3 -c 'from gnuradio import robustamc; robustamc.modulation_classifier' \
+  || { say "the installed blocks do not import in /usr/bin/python3 (GNU Radio Companion)"; exit 1; }
 say "ready"

@@ -1,4 +1,8 @@
-"""Small helpers shared by the programs in apps/ (argument conventions, seeding)."""
+"""Small helpers shared by the programs in apps/ (argument conventions, seeding).
+
+Imports nothing heavy: the programs parse their arguments (and answer --help) before torch
+is loaded.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,9 +10,6 @@ import os
 import random
 import shlex
 import sys
-
-import numpy as np
-import torch
 
 
 def add_common_args(p: argparse.ArgumentParser) -> None:
@@ -20,6 +21,8 @@ def add_common_args(p: argparse.ArgumentParser) -> None:
 
 def setup(args) -> None:
     """Seed every generator and set thread counts from the common arguments."""
+    import numpy as np
+    import torch
     if getattr(args, "threads", 0):
         torch.set_num_threads(args.threads)
     seed = getattr(args, "seed", 0)

@@ -1,13 +1,15 @@
 """The robustness report: Markdown tables, plots and metrics.json from an evaluation's numbers.
 
-Bundles sharing a name are one group (a method trained with several seeds): tables give
-mean +- std over the group (sample std; a single seed shows no std). The paper's claims are
-checked mechanically from the same numbers, so the verdicts are reproducible and never
-written by hand.
+Every bundle has a unique label (its name, or its path when names repeat). Bundles that are
+seeds of one method (same name, method and architecture, different seeds) form one group:
+tables give mean +- std over the group (sample std; a single seed shows no std). The paper's
+claims are checked mechanically from the same numbers, so the verdicts are reproducible and
+never written by hand.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +21,50 @@ from .plots import (plot_accuracy_vs_snr, plot_attention_maps, plot_heatmap,
 KEY = "mean_snr_ge0"   # headline robustness figure: mean accuracy over SNR >= 0 dB
 
 
+def bundle_labels(bundles) -> list[str]:
+    """A unique label per bundle: its name where no other bundle has it, else
+    `folder/name` (`shipped/name` for a shipped bundle), else its whole path."""
+    from .bundle import DEFAULT_DIR
+    names = [b.name for b in bundles]
+    labels = []
+    for b in bundles:
+        if names.count(b.name) == 1:
+            labels.append(b.name)
+        else:
+            folder = Path(b.path).resolve().parent
+            labels.append(f"{'shipped' if folder == DEFAULT_DIR else folder.name}/{b.name}")
+    return [lab if labels.count(lab) == 1 else str(Path(b.path).resolve().with_suffix(""))
+            for lab, b in zip(labels, bundles)]
+
+
+def confusion_file(group: str) -> str:
+    """The confusion plot's file name for a group (labels may hold slashes)."""
+    return "confusion_" + re.sub(r"[^A-Za-z0-9._-]+", "_", group).strip("_") + ".png"
+
+
+def seed_groups(models: dict) -> dict[str, str]:
+    """label -> group for an evaluation's `models`: bundles with the same name, method and
+    architecture and distinct seeds are seeds of one method (group = the name); any other
+    bundle is a group of its own, under its label."""
+    keys: dict[tuple, list[str]] = {}
+    for label, m in models.items():
+        arch = json.dumps(m.get("architecture_config", m["architecture"]), sort_keys=True)
+        keys.setdefault((m["name"], m["method"], arch), []).append(label)
+    names = [k[0] for k in keys]
+    out = {}
+    for (name, _, _), members in keys.items():
+        seeds = [models[m].get("seed") for m in members]
+        is_seeds = (len(members) > 1 and None not in seeds and len(set(seeds)) == len(seeds)
+                    and names.count(name) == 1)
+        for m in members:
+            out[m] = name if is_seeds else m
+    return out
+
+
 def _groups(models: dict) -> dict[str, list[str]]:
     g: dict[str, list[str]] = {}
     for label, m in models.items():
-        g.setdefault(m["name"], []).append(label)
+        g.setdefault(m.get("group", m["name"]), []).append(label)
     return g
 
 
@@ -128,15 +170,17 @@ def check_claims(groups: dict, psr_list: list[str], headline_psr: str = "-20") -
     return lines
 
 
-def _attention_figure(bundles: dict, attack_set, path: Path, psr: float, device) -> bool:
-    """Last-layer attention (heads averaged) of each transformer on one clean frame and its
-    PGD version crafted on that model."""
+def _attention_figure(bundles: dict, groups: dict, attack_set, path: Path, psr: float,
+                      device) -> bool:
+    """Last-layer attention (heads averaged) of one transformer per group on one clean frame
+    and its PGD version crafted on that model."""
     from .attacks import classifier_fn, pgd
     from .constants import CLASSES
     from .normalize import normalize
-    reps = {}
+    reps, seen = {}, set()
     for label, b in bundles.items():
-        if hasattr(b.model, "layers") and b.name not in {x.name for x in reps.values()}:
+        if hasattr(b.model, "layers") and groups.get(label, label) not in seen:
+            seen.add(groups.get(label, label))
             reps[label] = b
     if not reps or attack_set is None:
         return False
@@ -162,23 +206,26 @@ def _attention_figure(bundles: dict, attack_set, path: Path, psr: float, device)
     return True
 
 
-def attention_entropy(bundles: dict, attack_set, device="cpu") -> dict:
+def attention_entropy(bundles: dict, attack_set, device="cpu", groups: dict | None = None
+                      ) -> dict:
     """Mean row entropy (nats) of each layer's attention, per head and of the head-averaged
     map, on the clean frames at SNR >= 0 dB: log(T) means uniform attention (nothing to
-    transfer), lower means focused. One transformer per name."""
+    transfer), lower means focused. One transformer per group (`groups`: label -> group)."""
     from .normalize import normalize
+    groups = groups or {}
     keep = attack_set.snr >= 0
     x = torch.from_numpy(attack_set.x[keep]).to(device)
     out, seen = {}, set()
     for label, b in bundles.items():
-        if not hasattr(b.model, "layers") or b.name in seen:
+        group = groups.get(label, label)
+        if not hasattr(b.model, "layers") or group in seen:
             continue
-        seen.add(b.name)
+        seen.add(group)
         m = b.model.to(device).eval()
         with torch.no_grad():
             _, maps = m(normalize(x, b.normalization), return_attention=True)
         ent = lambda a: float(-(a * a.clamp_min(1e-12).log()).sum(-1).mean())  # noqa: E731
-        out[b.name] = {"per_head": [ent(a) for a in maps],
+        out[group] = {"per_head": [ent(a) for a in maps],
                        "head_mean": [ent(a.mean(1)) for a in maps],
                        "uniform": float(np.log(maps[0].shape[-1]))}
     return out
@@ -206,7 +253,8 @@ def write_report(metrics: dict, out, bundles: dict | None = None, attack_set=Non
                  "are PSR (perturbation-to-signal power of each frame, dB). Every model sees the "
                  "same frames and random draws.\n")
     L.append("Figures are accuracy in %; `a ± b` is mean ± sample std over the seeds of a "
-             "method (bundles sharing a name). 'SNR >= 0' is the mean over the SNRs 0..18 dB.\n")
+             "method (bundles sharing name, method and architecture). 'SNR >= 0' is the mean "
+             "over the SNRs 0..18 dB.\n")
     L += ["## Models\n", "| model | architecture | method | parameters | MACs/frame | seeds | "
           "clean, mean over SNR | clean, SNR >= 0 | clean, SNR >= 10 |",
           "|---|---|---|---:|---:|---|---:|---:|---:|"]
@@ -224,8 +272,8 @@ def write_report(metrics: dict, out, bundles: dict | None = None, attack_set=Non
         clean_curves[name] = {"by_snr": by}
     plot_accuracy_vs_snr(clean_curves, out / "accuracy_vs_snr.png", "Clean accuracy vs SNR")
     L.append("![clean accuracy vs SNR](accuracy_vs_snr.png)\n")
-    L += [f"![{name}: clean confusion at SNR >= 10 dB](confusion_{name}.png)" for name in groups
-          if (out / f"confusion_{name}.png").is_file()]
+    L += [f"![{name}: clean confusion at SNR >= 10 dB]({confusion_file(name)})" for name in groups
+          if (out / confusion_file(name)).is_file()]
     L.append("")
     if attacks:
         claims = check_claims(groups, psr_keys)
@@ -271,10 +319,12 @@ def write_report(metrics: dict, out, bundles: dict | None = None, attack_set=Non
                      f"Transfer of PGD (PSR {t['psr_db']:g} dB), accuracy at SNR >= 0 dB (%)",
                      "evaluated on", "crafted on")
         L.append("![transfer matrix](transfer.png)\n")
+    label_group = {label: m.get("group", m["name"]) for label, m in models.items()}
     if bundles and attack_set is not None and _attention_figure(
-            bundles, attack_set, out / "attention.png", -20.0, device):
+            bundles, label_group, attack_set, out / "attention.png", -20.0, device):
         L += ["## Attention maps\n", "![attention maps](attention.png)\n"]
-        ent = metrics["attention_entropy"] = attention_entropy(bundles, attack_set, device)
+        ent = metrics["attention_entropy"] = attention_entropy(bundles, attack_set, device,
+                                                               label_group)
         uni = next(iter(ent.values()))["uniform"]
         L += [f"Mean row entropy of the attention maps (nats; {uni:.2f} = uniform), clean frames "
               "at SNR >= 0 dB, layer by layer: per head / of the head-averaged map.\n",

@@ -102,7 +102,7 @@ class modulation_classifier(gr.sync_block):
         # samples themselves are skipped in work(). Latency is unchanged: work() still runs
         # as soon as any input arrives.
         self.set_history(BUFFER_ITEMS)
-        self.set_min_output_buffer(2 * BUFFER_ITEMS)
+        self.set_min_output_buffer(0, 2 * BUFFER_ITEMS)  # the port form logs nothing
         self._skip = BUFFER_ITEMS - 1
 
     def stats(self):
