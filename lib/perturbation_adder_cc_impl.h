@@ -27,9 +27,14 @@ private:
     float d_psr_db;
     bool d_enabled;
     bool d_state_changed;
+    float d_peak;            // largest |p| of the unit-power perturbation
+    uint64_t d_refused;
+    uint64_t d_nonfinite_output;
     mutable std::mutex d_mutex;
 
     void handle_control(const pmt::pmt_t& msg);
+    void refuse(const std::string& why);
+    void set_psr_db_locked(float psr_db);
 
 public:
     perturbation_adder_cc_impl(const std::vector<gr_complex>& perturbation,
@@ -44,6 +49,8 @@ public:
     bool enabled() const override;
     void set_shift(int shift) override;
     float signal_power() const override;
+    uint64_t refused_messages() const override;
+    uint64_t nonfinite_output() const override;
 
     int work(int noutput_items,
              gr_vector_const_void_star& input_items,

@@ -16,7 +16,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .constants import CLASSES, SAMPLE_RATE, SAMPLES_PER_SYMBOL
-from .models import build_model, count_macs, count_parameters
+from .models import build_model, count_macs, count_parameters, parse_config
 from .normalize import NORMALIZATIONS
 
 FORMAT = "robustamc-bundle"
@@ -102,6 +102,9 @@ def save_bundle(model: torch.nn.Module, path, *, name: str | None = None,
     if normalization not in NORMALIZATIONS:
         raise BundleError(f"unknown normalisation {normalization!r}")
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise BundleError(f"refusing to write a bundle with non-finite weights ({bad[:3]})")
     _atomic_write(weights, lambda p: save_file(state, str(p)))
     cfg = model.config
     meta = {
@@ -124,19 +127,29 @@ def save_bundle(model: torch.nn.Module, path, *, name: str | None = None,
     return meta_path
 
 
+#: Largest bundle files read: the JSON is a few kB, the weights of the teacher 2 MB.
+MAX_META_BYTES = 4 << 20
+MAX_WEIGHTS_BYTES = 512 << 20
+
+
 def read_meta(path) -> dict:
     """Validated bundle metadata (no weights loaded)."""
     weights, meta_path = bundle_paths(path)
     if not meta_path.is_file():
         raise BundleError(f"bundle metadata not found: {meta_path} (shipped bundles: "
                           f"{', '.join(shipped_bundles())})")
+    if meta_path.stat().st_size > MAX_META_BYTES:
+        raise BundleError(f"{meta_path}: {meta_path.stat().st_size:,} bytes is too large for "
+                          f"bundle metadata (at most {MAX_META_BYTES:,})")
     raw = meta_path.read_bytes()
     if raw[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"):
         raise BundleError(f"{meta_path} is a pickle; bundles are JSON + safetensors only")
     try:
         meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, ValueError) as e:  # JSONDecodeError, 5000-digit numbers
         raise BundleError(f"{meta_path} is not valid JSON: {e}") from None
+    except RecursionError:
+        raise BundleError(f"{meta_path} is not valid bundle JSON: nested too deeply") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise BundleError(f"{meta_path} is not a {FORMAT} file")
     if meta.get("format_version") != FORMAT_VERSION:
@@ -150,7 +163,38 @@ def read_meta(path) -> dict:
     for key in ("architecture", "window", "weights_sha256"):
         if key not in meta:
             raise BundleError(f"{meta_path}: missing field {key!r}")
+    for key, kind in (("architecture", dict), ("window", int), ("weights_sha256", str),
+                      ("name", str)):
+        if key in meta and (not isinstance(meta[key], kind) or isinstance(meta[key], bool)):
+            raise BundleError(f"{meta_path}: field {key!r} must be a JSON "
+                              f"{ {dict: 'object', int: 'integer', str: 'string'}[kind]}, "
+                              f"not {json.dumps(meta[key])[:40]}")
+    try:
+        parse_config(meta["architecture"])
+    except (ValueError, TypeError) as e:
+        raise BundleError(f"{meta_path}: bad architecture: {e}") from None
     return meta
+
+
+def _check_weight_shapes(weights: Path, config, meta_path: Path) -> None:
+    """Compare the safetensors header's tensor names and shapes with the architecture's,
+    built on the meta device (nothing allocated), before any weight is read."""
+    from safetensors import safe_open
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            have = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise BundleError(f"{weights} is not a valid safetensors file: {e}") from None
+    with torch.device("meta"):
+        model = build_model(config)
+    want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if have != want:
+        missing = sorted(set(want) - set(have))[:3]
+        extra = sorted(set(have) - set(want))[:3]
+        wrong = [f"{k} {have[k]} != {want[k]}" for k in sorted(set(have) & set(want))
+                 if have[k] != want[k]][:3]
+        raise BundleError(f"{meta_path}: weights do not fit the architecture "
+                          f"(missing {missing}, unexpected {extra}, shapes {wrong})")
 
 
 def load_bundle(path=None, device: str | torch.device = "cpu") -> Bundle:
@@ -160,16 +204,24 @@ def load_bundle(path=None, device: str | torch.device = "cpu") -> Bundle:
     meta = read_meta(meta_path)
     if not weights.is_file():
         raise BundleError(f"bundle weights not found: {weights}")
+    if weights.stat().st_size > MAX_WEIGHTS_BYTES:
+        raise BundleError(f"{weights}: {weights.stat().st_size:,} bytes of weights is more than "
+                          f"a bundle may hold ({MAX_WEIGHTS_BYTES:,})")
     digest = _sha256(weights)
     if digest != meta["weights_sha256"]:
         raise BundleError(f"{weights}: sha256 {digest[:12]}... does not match the bundle's "
                           f"{str(meta['weights_sha256'])[:12]}... (file changed or corrupted)")
+    config = parse_config(meta["architecture"])   # checked by read_meta
+    _check_weight_shapes(weights, config, meta_path)
     try:
         state = load_file(str(weights), device="cpu")
     except (SafetensorError, OSError, ValueError) as e:
         raise BundleError(f"{weights} is not a valid safetensors file: {e}") from None
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise BundleError(f"{weights}: non-finite weights in {bad[:3]} (a diverged training run?)")
     try:
-        model = build_model(meta["architecture"])
+        model = build_model(config)
         model.load_state_dict(state, strict=True)
     except (ValueError, TypeError, RuntimeError) as e:
         raise BundleError(f"{meta_path}: weights do not fit the architecture: {e}") from None

@@ -9,6 +9,38 @@ from .normalize import normalize
 
 #: Windows whose mean power is below this (linear, full scale 1.0) carry no signal to classify.
 MIN_POWER = 1e-20
+#: Above this mean power the model's float32 arithmetic (|x|^2 summed over a window) could
+#: overflow; such windows are scaled to unit power in float64 first (the models are scale
+#: invariant: every normalisation divides the scale out).
+SAFE_POWER = 1e30
+
+VALID, NONFINITE, NO_POWER = 0, 1, 2
+
+
+def check_windows(windows: np.ndarray):
+    """Status of complex windows (N, W) and windows safe for float32 arithmetic.
+
+    Returns (windows, status int8 (N,), scale float64 (N,)): status VALID, NONFINITE (NaN/Inf
+    samples) or NO_POWER (mean power under MIN_POWER); windows whose power is too large for
+    float32 (a 1e30 spike, samples near the float maximum) are returned scaled to unit power
+    (a copy; the input is never changed), and `scale` (1 elsewhere) multiplies them back."""
+    windows = np.asarray(windows)
+    n = windows.shape[0]
+    status = np.zeros(n, dtype=np.int8)
+    finite = np.isfinite(windows).all(axis=1)  # complex: both parts finite
+    status[~finite] = NONFINITE
+    with np.errstate(invalid="ignore", over="ignore"):
+        power = np.mean(windows.real ** 2 + windows.imag ** 2, axis=1).astype(np.float64)
+    scale = np.ones(n)
+    big = finite & ~(power <= SAFE_POWER)   # also catches float32 overflow to inf
+    if big.any():
+        w = windows[big].astype(np.complex128)
+        scale[big] = np.sqrt(np.mean(w.real ** 2 + w.imag ** 2, axis=1))  # finite in float64
+        power[big] = 1.0
+        windows = windows.copy()
+        windows[big] = (w / scale[big][:, None]).astype(windows.dtype)
+    status[finite & ~(power > MIN_POWER)] = NO_POWER
+    return windows, status, scale
 
 
 class FrameClassifier:
@@ -18,7 +50,7 @@ class FrameClassifier:
     0 = classified, 1 = non-finite samples, 2 = no power. Invalid windows are never guessed at.
     """
 
-    VALID, NONFINITE, NO_POWER = 0, 1, 2
+    VALID, NONFINITE, NO_POWER = VALID, NONFINITE, NO_POWER
 
     def __init__(self, bundle=None, device: str = "cpu"):
         self.bundle = load_bundle(bundle, device=device)
@@ -30,14 +62,8 @@ class FrameClassifier:
 
     def classify(self, windows: np.ndarray):
         """`windows`: complex (N, W). Returns (probs float32 (N, C), NaN rows if invalid; status int8 (N,))."""
-        windows = np.asarray(windows)
+        windows, status, _ = check_windows(windows)
         n = windows.shape[0]
-        status = np.zeros(n, dtype=np.int8)
-        finite = np.isfinite(windows).all(axis=1)  # complex: both parts finite
-        status[~finite] = self.NONFINITE
-        with np.errstate(invalid="ignore", over="ignore"):
-            power = np.mean(windows.real ** 2 + windows.imag ** 2, axis=1)
-        status[finite & ~(power > MIN_POWER)] = self.NO_POWER
         ok = status == self.VALID
         if not ok.any():
             return np.full((n, len(self.classes)), np.nan, dtype=np.float32), status

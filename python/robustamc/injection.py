@@ -1,7 +1,8 @@
 """Perturbations for live windows of complex samples, as the injector block makes them.
 
 `WindowPerturber.perturb(windows)` takes complex windows (N, W) and returns the complex
-perturbations to add, the achieved PSR of each and a status (perturbed, non-finite, no power).
+perturbations to add, the achieved PSR of each and a status (perturbed, non-finite, no power,
+or overflow: the perturbed window would leave float32, so nothing is added).
 The budget is a PSR in dB against the power of the window being perturbed. White-box modes
 (fgm, pgd) attack a bundle and use its own prediction on the clean window as the label to
 move away from (an attacker who does not know what is sent), or a fixed class index.
@@ -13,17 +14,37 @@ import torch
 
 from .attacks import apply_universal, gaussian, load_perturbation, perturbation_frame, psr_db
 from .bundle import load_bundle
-from .inference import MIN_POWER
+from .inference import check_windows
 from .normalize import normalize
 from .robustness import craft
 
 MODES = ("off", "gaussian", "fgm", "pgd", "uap")
+#: Attack power limits (PSR, dB): above +40 dB the "perturbation" is a transmitter 10,000
+#: times the signal's power, which no attack study needs and which an over-the-air chain
+#: must never be asked for; below -150 dB it is nothing. The C++ perturbation adder uses the
+#: same limits (perturbation_adder_cc.h).
+MAX_PSR_DB, MIN_PSR_DB = 40.0, -150.0
+
+
+def check_psr_db(value) -> float:
+    """A PSR in dB as the float32 the stream arithmetic uses, or ValueError: a real number
+    (not a bool) within MIN_PSR_DB..MAX_PSR_DB after the conversion to float32."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise ValueError(f"psr_db must be a real number, not {value!r}")
+    with np.errstate(over="ignore"):
+        v = float(np.float32(value))
+    if not (MIN_PSR_DB <= v <= MAX_PSR_DB):   # also NaN and inf
+        raise ValueError(f"psr_db {value!r} is outside {MIN_PSR_DB:g}..{MAX_PSR_DB:g} dB")
+    return v
 
 
 class WindowPerturber:
     """Makes perturbations for windows of a live stream (see module doc)."""
 
-    PERTURBED, NONFINITE, NO_POWER, OFF = 0, 1, 2, 3
+    #: OVERFLOW: the perturbed window would not fit float32 (a huge window at a high PSR);
+    #: it passes unperturbed
+    PERTURBED, NONFINITE, NO_POWER, OFF, OVERFLOW = 0, 1, 2, 3, 4
 
     def __init__(self, mode: str = "off", bundle=None, uap_file: str = "", pgd_steps: int = 10,
                  label: int = -1, random_shift: bool = True, seed: int = 0, window: int = 128):
@@ -65,11 +86,7 @@ class WindowPerturber:
         status = np.full(n, self.OFF if self.mode == "off" else self.PERTURBED, dtype=np.int8)
         if self.mode == "off" or n == 0:
             return delta, achieved, status
-        finite = np.isfinite(windows).all(axis=1)
-        with np.errstate(invalid="ignore", over="ignore"):
-            power = np.mean(windows.real ** 2 + windows.imag ** 2, axis=1)
-        status[~finite] = self.NONFINITE
-        status[finite & ~(power > MIN_POWER)] = self.NO_POWER
+        windows, status, scale = check_windows(windows)   # statuses match: 0, 1, 2
         ok = status == self.PERTURBED
         if not ok.any():
             return delta, achieved, status
@@ -91,6 +108,17 @@ class WindowPerturber:
             shifts = (torch.randint(0, self.window, (len(x),), generator=self.gen)
                       if self.random_shift else None)
             d = apply_universal(x, self.uap, psr, shifts)
-        delta[ok] = (d[:, 0] + 1j * d[:, 1]).numpy().astype(np.complex64)
         achieved[ok] = psr_db(x, d).numpy()
+        # windows scaled for float32 arithmetic get their perturbation scaled back; where that
+        # (or the perturbed window) is beyond float32, nothing is added
+        d = (d[:, 0] + 1j * d[:, 1]).numpy().astype(np.complex128) * scale[ok][:, None]
+        with np.errstate(over="ignore", invalid="ignore"):
+            d32 = d.astype(np.complex64)
+            out = windows[ok].astype(np.complex128) * scale[ok][:, None] + d
+            fits = (np.isfinite(d32).all(axis=1)
+                    & np.isfinite(out.astype(np.complex64)).all(axis=1))
+        idx = np.flatnonzero(ok)
+        delta[idx[fits]] = d32[fits]
+        status[idx[~fits]] = self.OVERFLOW
+        achieved[idx[~fits]] = -np.inf
         return delta, achieved, status

@@ -285,8 +285,49 @@ BASELINES = {"vtcnn2": VTCNN2, "cnn-lstm": CNNLSTM, "resnet1d": ResNet1d}
 CONFIGS.update({name: BaselineConfig(arch=name) for name in BASELINES})
 
 
-def build_model(config) -> nn.Module:
-    """A model from a config object, a dict (bundle JSON) or a name in CONFIGS."""
+#: Bounds on every size in a config, checked before a model is built: a bundle from
+#: elsewhere cannot make us allocate gigabytes or loop for hours. Generous against the
+#: family (the teacher is dim 128, depth 4, MLP 256).
+SIZE_BOUNDS = {"dim": (1, 2048), "depth": (1, 48), "heads": (1, 64), "mlp_dim": (1, 16384),
+               "patch": (1, 4096), "window": (1, 65536), "num_classes": (1, 1024),
+               "embed_span": (0, 65536), "width": (1, 1024)}
+#: The most parameters a config may describe.
+MAX_PARAMETERS = 50_000_000
+
+
+def check_config(config) -> None:
+    """Raise ValueError unless every field of `config` has its type and lies in SIZE_BOUNDS,
+    and the parameters it describes (estimated without building it) stay under
+    MAX_PARAMETERS."""
+    for name, (lo, hi) in SIZE_BOUNDS.items():
+        if not hasattr(config, name):
+            continue
+        v = getattr(config, name)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError(f"architecture field {name!r} must be an integer, not {v!r}")
+        if not lo <= v <= hi:
+            raise ValueError(f"architecture field {name} = {v} is outside {lo}..{hi}")
+    if not isinstance(config.features, str) or not isinstance(config.arch, str):
+        raise ValueError("architecture fields 'features' and 'arch' must be strings")
+    if isinstance(config, TransformerConfig):
+        if config.features not in ("iq", "iq-moments"):
+            raise ValueError(f"unknown features {config.features!r}")
+        if config.dim % config.heads:
+            raise ValueError(f"dim {config.dim} is not divisible by heads {config.heads}")
+        d, m = config.dim, config.mlp_dim
+        span = config.embed_span or config.patch
+        params = (config.channels * span * d + (config.tokens + 1) * d
+                  + config.depth * (4 * d * d + 2 * d * m + 9 * d + m) + d * config.num_classes)
+    else:
+        params = 64 * config.width ** 2 * config.window  # the widest baseline, bounded above
+    if params > MAX_PARAMETERS:
+        raise ValueError(f"the architecture describes about {params:,} parameters "
+                         f"(at most {MAX_PARAMETERS:,})")
+
+
+def parse_config(config):
+    """A config object from a config object, a dict (bundle JSON) or a name in CONFIGS,
+    checked (check_config); ValueError says what is wrong."""
     if isinstance(config, str):
         if config not in CONFIGS:
             raise ValueError(f"unknown model config {config!r}; known: {', '.join(CONFIGS)}")
@@ -296,10 +337,19 @@ def build_model(config) -> nn.Module:
         arch = config.get("arch", "transformer")
         if arch == "transformer":
             config = TransformerConfig.from_dict(config)
-        elif arch in BASELINES:
+        elif isinstance(arch, str) and arch in BASELINES:
             config = BaselineConfig.from_dict(config)
         else:
             raise ValueError(f"unknown architecture {arch!r}")
+    elif not isinstance(config, (TransformerConfig, BaselineConfig)):
+        raise ValueError(f"an architecture must be a JSON object, not {type(config).__name__}")
+    check_config(config)
+    return config
+
+
+def build_model(config) -> nn.Module:
+    """A model from a config object, a dict (bundle JSON) or a name in CONFIGS."""
+    config = parse_config(config)
     if isinstance(config, BaselineConfig):
         if config.arch not in BASELINES:
             raise ValueError(f"unknown architecture {config.arch!r}")

@@ -10,7 +10,7 @@ import pmt
 from gnuradio import gr
 
 from robustamc.bundle import BundleError
-from robustamc.injection import MODES, WindowPerturber
+from robustamc.injection import MODES, WindowPerturber, check_psr_db
 
 
 class adversarial_injector(gr.sync_block):
@@ -23,13 +23,17 @@ class adversarial_injector(gr.sync_block):
     own prediction (or from class index `label` if >= 0), `pgd_steps` steps for pgd; `uap` the
     universal perturbation in `uap_file` (from `robustamc-attack uap`), at a random cyclic
     shift per window if `random_shift`. The power is `psr_db`, perturbation-to-signal ratio in
-    dB against the power of the window it perturbs.
+    dB against the power of the window it perturbs, within -150..+40 dB (checked after the
+    conversion to float32).
 
-    Message port `control`: a PMT dict with any of `mode` (symbol) and `psr_db` (number), or
-    a bare mode symbol; bad values are logged and refused, the stream never stops. Each
-    perturbed window carries a tag `adversarial` = dict(mode, psr_db, achieved_psr_db) on its
-    first sample. Samples before `offset` and windows with NaN/Inf or no power pass unchanged
-    (counted in `stats()`). A final partial window at the end of a finite stream is dropped.
+    Message port `control`: a PMT dict with any of `mode` (symbol) and `psr_db` (real number),
+    or a bare mode symbol; anything else (unknown keys, an empty dict, a bool or a string for
+    psr_db, a PSR out of range) is logged, counted in `stats()["refused_messages"]` and
+    refused as a whole, and the stream never stops. Each perturbed window carries a tag
+    `adversarial` = dict(mode, psr_db, achieved_psr_db) on its first sample. Samples before
+    `offset` and windows with NaN/Inf or no power pass unchanged, as do windows whose
+    perturbed samples would not fit float32 (a huge input at a high PSR): all counted in
+    `stats()`. A final partial window at the end of a finite stream is dropped.
     """
 
     def __init__(self, mode="off", psr_db=-20.0, bundle="", uap_file="", window=128, offset=0,
@@ -38,8 +42,10 @@ class adversarial_injector(gr.sync_block):
                                in_sig=[np.complex64], out_sig=[np.complex64])
         if int(window) < 1 or int(offset) < 0:
             raise ValueError("adversarial_injector: window must be >= 1 and offset >= 0")
-        if not np.isfinite(float(psr_db)):
-            raise ValueError("adversarial_injector: psr_db must be finite")
+        try:
+            psr_db = check_psr_db(psr_db)
+        except ValueError as e:
+            raise ValueError(f"adversarial_injector: {e}") from None
         try:
             self.perturber = WindowPerturber(mode, bundle or None, uap_file, pgd_steps, label,
                                              random_shift, seed, int(window))
@@ -50,8 +56,8 @@ class adversarial_injector(gr.sync_block):
             torch.set_num_threads(int(threads))
         self.window, self.offset, self.psr = int(window), int(offset), float(psr_db)
         self.set_output_multiple(self.window)
-        self._stats = dict(windows=0, perturbed=0, nonfinite=0, no_power=0, refused_messages=0,
-                           achieved_psr_db_sum=0.0)
+        self._stats = dict(windows=0, perturbed=0, nonfinite=0, no_power=0,
+                           nonfinite_output=0, refused_messages=0, achieved_psr_db_sum=0.0)
         self._tag_key = pmt.intern("adversarial")
         self._k = {k: pmt.intern(k) for k in ("mode", "psr_db", "achieved_psr_db")}
         self.message_port_register_in(pmt.intern("control"))
@@ -66,12 +72,11 @@ class adversarial_injector(gr.sync_block):
             self.logger.error(f"refused mode {mode!r}: {e}; staying in {self.perturber.mode!r}")
 
     def set_psr_db(self, psr_db):
-        psr_db = float(psr_db)
-        if not np.isfinite(psr_db):
+        try:
+            self.psr = check_psr_db(psr_db)
+        except ValueError as e:
             self._stats["refused_messages"] += 1
-            self.logger.error(f"refused psr_db {psr_db}: not finite")
-            return
-        self.psr = psr_db
+            self.logger.error(f"refused: {e}; staying at {self.psr:g} dB")
 
     def mode(self):
         return self.perturber.mode
@@ -80,30 +85,54 @@ class adversarial_injector(gr.sync_block):
         return self.psr
 
     def stats(self):
-        """Counters, and the mean achieved PSR (dB) over the perturbed windows."""
+        """Counters (windows, perturbed, nonfinite and no_power inputs, nonfinite_output:
+        windows left unperturbed because the result would not fit float32, refused_messages)
+        and the mean achieved PSR (dB) over the perturbed windows."""
         s = dict(self._stats)
         total = s.pop("achieved_psr_db_sum")
         s["mean_achieved_psr_db"] = total / s["perturbed"] if s["perturbed"] else None
         return s
 
     def _on_control(self, msg):
+        """A mode symbol, or a dict of mode and/or psr_db: checked whole before anything is
+        applied, so a refused message changes nothing."""
         try:
             if pmt.is_symbol(msg):
-                self.set_mode(pmt.symbol_to_string(msg))
-                return
-            if not pmt.is_dict(msg):
-                raise ValueError("expected a dict or a mode symbol")
-            d = pmt.to_python(msg)
-            unknown = set(d) - {"mode", "psr_db"}
-            if unknown:
-                raise ValueError(f"unknown keys {sorted(unknown)}")
-            if "psr_db" in d:
-                self.set_psr_db(d["psr_db"])
-            if "mode" in d:
-                self.set_mode(d["mode"])
-        except (ValueError, TypeError) as e:
+                mode, psr = pmt.symbol_to_string(msg), None
+            elif pmt.is_null(msg):   # also what an empty PMT dict is
+                raise ValueError("empty message: give a dict of mode and/or psr_db")
+            elif pmt.is_dict(msg):
+                items, keys = {}, pmt.dict_keys(msg)
+                for i in range(pmt.length(keys)):
+                    key = pmt.nth(i, keys)
+                    if not pmt.is_symbol(key):
+                        raise ValueError(f"key {key} is not a symbol")
+                    items[pmt.symbol_to_string(key)] = pmt.dict_ref(msg, key, pmt.PMT_NIL)
+                unknown = set(items) - {"mode", "psr_db"}
+                if unknown:
+                    raise ValueError(f"unknown keys {sorted(unknown)}; known: mode, psr_db")
+                mode = psr = None
+                if "mode" in items:
+                    if not pmt.is_symbol(items["mode"]):
+                        raise ValueError(f"mode must be a symbol, not {items['mode']}")
+                    mode = pmt.symbol_to_string(items["mode"])
+                    if mode not in MODES:
+                        raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
+                if "psr_db" in items:
+                    v = items["psr_db"]
+                    if pmt.is_bool(v) or not pmt.is_number(v) or pmt.is_complex(v):
+                        raise ValueError(f"psr_db must be a real number, not {v}")
+                    psr = check_psr_db(pmt.to_double(v))
+            else:
+                raise ValueError("expected a dict (mode, psr_db) or a mode symbol")
+        except (ValueError, TypeError, RuntimeError) as e:   # RuntimeError: malformed PMT
             self._stats["refused_messages"] += 1
             self.logger.error(f"refused control message {msg}: {e}")
+            return
+        if psr is not None:
+            self.set_psr_db(psr)
+        if mode is not None:
+            self.set_mode(mode)
 
     # -- streaming -----------------------------------------------------------------------
     def work(self, input_items, output_items):
@@ -134,6 +163,7 @@ class adversarial_injector(gr.sync_block):
         ok = status == WindowPerturber.PERTURBED
         self._stats["nonfinite"] += int(np.sum(status == WindowPerturber.NONFINITE))
         self._stats["no_power"] += int(np.sum(status == WindowPerturber.NO_POWER))
+        self._stats["nonfinite_output"] += int(np.sum(status == WindowPerturber.OVERFLOW))
         self._stats["perturbed"] += int(ok.sum())
         self._stats["achieved_psr_db_sum"] += float(achieved[ok].sum())
         o = out[wins_from * self.window:len(todo) * self.window + wins_from * self.window]

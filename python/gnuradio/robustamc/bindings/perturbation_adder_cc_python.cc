@@ -14,7 +14,7 @@
 /* BINDTOOL_GEN_AUTOMATIC(0)                                                       */
 /* BINDTOOL_USE_PYGCCXML(0)                                                        */
 /* BINDTOOL_HEADER_FILE(perturbation_adder_cc.h)                                        */
-/* BINDTOOL_HEADER_FILE_HASH(95a896b994bd4bd034524edb959b521b)                     */
+/* BINDTOOL_HEADER_FILE_HASH(715418a779050c9b224fe90439ba49f5)                     */
 /***********************************************************************************/
 
 #include <pybind11/complex.h>
@@ -52,7 +52,13 @@ void bind_perturbation_adder_cc(py::module& m)
         .def("set_shift", &perturbation_adder_cc::set_shift, py::arg("shift"),
              D(perturbation_adder_cc, set_shift))
         .def("signal_power", &perturbation_adder_cc::signal_power,
-             D(perturbation_adder_cc, signal_power));
+             D(perturbation_adder_cc, signal_power))
+        .def("refused_messages", &perturbation_adder_cc::refused_messages,
+             D(perturbation_adder_cc, refused_messages))
+        .def("nonfinite_output", &perturbation_adder_cc::nonfinite_output,
+             D(perturbation_adder_cc, nonfinite_output))
+        .def_readonly_static("max_psr_db", &perturbation_adder_cc::max_psr_db)
+        .def_readonly_static("min_psr_db", &perturbation_adder_cc::min_psr_db);
 }
 
 

@@ -37,3 +37,7 @@
  static const char *__doc_gr_robustamc_perturbation_adder_cc_set_shift = R"doc()doc";
 
  static const char *__doc_gr_robustamc_perturbation_adder_cc_signal_power = R"doc()doc";
+
+ static const char *__doc_gr_robustamc_perturbation_adder_cc_refused_messages = R"doc()doc";
+
+ static const char *__doc_gr_robustamc_perturbation_adder_cc_nonfinite_output = R"doc()doc";
