@@ -12,6 +12,22 @@ import shlex
 import sys
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """--help keeps the description's layout and shows every option's default."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) \
+                or not action.option_strings:
+            return text
+        return text + " [%(default)s]"
+
+
+def parser(description: str, **kw) -> argparse.ArgumentParser:
+    """The programs' argument parser: description as written, defaults shown."""
+    return argparse.ArgumentParser(description=description, formatter_class=HelpFormatter, **kw)
+
+
 def add_common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (data and model init)")
     p.add_argument("--threads", type=int, default=0,

@@ -106,28 +106,96 @@ def save_frames(frames: FrameSet, path) -> Path:
 
 def load_frames(path) -> FrameSet:
     """Read a data set: our `.npz`, RadioML 2016.10a `.pkl`, RadioML 2018.01A `.hdf5`, or a
-    SigMF recording with labelled annotations (`.sigmf-meta` / `.sigmf-data`)."""
+    SigMF recording with labelled annotations (`.sigmf-meta` / `.sigmf-data`).
+
+    Frames with NaN/Inf samples or no power are dropped and counted in
+    `meta["dropped_frames"]` (training on them writes a model of NaNs); frames too strong for
+    float32 arithmetic are scaled to unit power (every normalisation divides the scale out).
+    """
     path = Path(path)
     if str(path).endswith((".sigmf-meta", ".sigmf-data")):
-        return load_sigmf(path)
-    if not path.is_file():
+        fs = load_sigmf(path)
+    elif not path.is_file():
         raise DatasetError(f"data file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".pkl":
-        return load_rml2016(path)
-    if suffix in (".h5", ".hdf5"):
-        return load_rml2018(path)
+    elif path.suffix.lower() == ".pkl":
+        fs = load_rml2016(path)
+    elif path.suffix.lower() in (".h5", ".hdf5"):
+        fs = load_rml2018(path)
+    else:
+        fs = _load_npz(path)
+    _check_frames(fs, path)
+    return _drop_unusable(fs, path)
+
+
+def _load_npz(path: Path) -> FrameSet:
+    _check_npz_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = {"x", "y", "snr", "meta"} - set(z.files)
             if missing:
                 raise DatasetError(f"{path}: missing arrays {sorted(missing)}")
-            fs = FrameSet(z["x"], z["y"].astype(np.int64), z["snr"].astype(np.int64),
-                          json.loads(str(z["meta"])))
-    except (ValueError, OSError, json.JSONDecodeError) as e:
+            meta = json.loads(str(z["meta"]))
+            if not isinstance(meta, dict):
+                raise DatasetError(f"{path}: meta must be a JSON object")
+            return FrameSet(z["x"], z["y"].astype(np.int64), z["snr"].astype(np.int64), meta)
+    except (ValueError, OSError, RecursionError, TypeError) as e:  # JSONDecodeError is a ValueError
         raise DatasetError(f"{path} is not a gr-robustamc data file: {e}") from None
-    _check_frames(fs, path)
-    return fs
+
+
+def _check_npz_sizes(path: Path) -> None:
+    """Each array's declared size against the bytes the archive holds for it, before NumPy
+    allocates the declared size (a hostile header could ask for terabytes)."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                with zf.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read(f)
+                    if dtype.hasobject:
+                        raise DatasetError(f"{path}: {info.filename} holds Python objects")
+                    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                    if need > info.file_size:
+                        raise DatasetError(
+                            f"{path}: {info.filename} declares {shape} {dtype} ({need:,} bytes) "
+                            f"but holds {info.file_size:,} bytes; the file is truncated or "
+                            "malformed")
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise DatasetError(f"{path} is not a gr-robustamc data file (.npz): {e}") from None
+
+
+def _drop_unusable(fs: FrameSet, path) -> FrameSet:
+    """Drop (and count) frames with non-finite samples or no power; scale frames whose
+    power float32 cannot hold to unit power."""
+    x = fs.x
+    finite = np.isfinite(x).all(axis=(1, 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        power = np.einsum("nij,nij->n", x, x, dtype=np.float64) / max(1, x.shape[2])
+    powered = finite & (power > 1e-20)
+    big = powered & (power > 1e30)
+    if big.any():
+        x = x.copy()
+        x[big] = (x[big].astype(np.float64) / np.sqrt(power[big])[:, None, None]).astype(x.dtype)
+    keep = finite & powered
+    if keep.all():
+        return FrameSet(x, fs.y, fs.snr, fs.meta) if big.any() else fs
+    if not keep.any():
+        raise DatasetError(f"{path}: every one of the {len(keep):,} frames has NaN/Inf samples "
+                           "or no power")
+    dropped = {"nonfinite": int((~finite).sum()), "no_power": int((finite & ~powered).sum())}
+    meta = dict(fs.meta, dropped_frames=dropped)
+    return FrameSet(x[keep], fs.y[keep], fs.snr[keep], meta)
+
+
+def dropped_note(fs: FrameSet) -> str | None:
+    """A one-line warning about the frames load_frames dropped, or None."""
+    d = fs.meta.get("dropped_frames")
+    if not d:
+        return None
+    return (f"dropped {d['nonfinite']:,} frames with NaN/Inf samples and {d['no_power']:,} "
+            f"without power; {len(fs):,} frames kept")
 
 
 def _check_frames(fs: FrameSet, path) -> None:
@@ -225,17 +293,31 @@ RML2018_TO_OURS = {"BPSK": "BPSK", "QPSK": "QPSK", "8PSK": "8PSK", "16QAM": "QAM
                    "AM-SSB-SC": "AM-SSB", "FM": "WBFM"}
 
 
-def load_rml2018(path, normalization: str = "none", max_frames: int | None = None) -> FrameSet:
+def _memory_bytes() -> int:
+    """This machine's physical memory (bytes)."""
+    import os
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not Linux
+        return 16 << 30
+
+
+def load_rml2018(path, normalization: str = "none", max_frames: int | None = None,
+                 chunk: int = 4096) -> FrameSet:
     """RadioML 2018.01A HDF5 (X (N, 1024, 2), Y one-hot (N, 24), Z SNR (N, 1)).
 
     Keeps the frames whose class is one of ours (RML2018_TO_OURS) and cuts each 1024-sample
     frame into 128-sample windows. Note: 2018.01A is not at our 8 samples per symbol.
+    Read `chunk` frames at a time, so memory holds only the frames kept; the declared sizes
+    are checked against the file (and this machine's memory) before anything is read.
     """
     try:
         import h5py
     except ImportError:
         raise DatasetError("reading RadioML 2018.01A needs h5py (pip install h5py)") from None
     path = Path(path)
+    ours = np.array([CLASSES.index(RML2018_TO_OURS[c]) if c in RML2018_TO_OURS else -1
+                     for c in RML2018_CLASSES])
     try:
         with h5py.File(path, "r") as f:
             for k in ("X", "Y", "Z"):
@@ -243,22 +325,40 @@ def load_rml2018(path, normalization: str = "none", max_frames: int | None = Non
                     raise DatasetError(f"{path}: missing dataset {k!r}")
             X, Y, Z = f["X"], f["Y"], f["Z"]
             n = X.shape[0] if max_frames is None else min(max_frames, X.shape[0])
-            if X.ndim != 3 or X.shape[2] != 2 or X.shape[1] % WINDOW:
+            if X.ndim != 3 or X.shape[2] != 2 or X.shape[1] % WINDOW or X.shape[1] == 0:
                 raise DatasetError(f"{path}: X must be (N, k*{WINDOW}, 2), got {X.shape}")
             if Y.shape != (X.shape[0], len(RML2018_CLASSES)) or Z.shape[0] != X.shape[0]:
                 raise DatasetError(f"{path}: Y must be (N, 24) one-hot and Z (N, 1)")
-            x, y, z = X[:n], np.argmax(Y[:n], axis=1), np.asarray(Z[:n]).reshape(-1)
+            declared = n * X.shape[1] * 2 * 4
+            stored = X.id.get_storage_size()
+            if X.compression is None and stored < X.size * X.dtype.itemsize:
+                raise DatasetError(
+                    f"{path}: X declares {X.shape} ({X.size * X.dtype.itemsize:,} bytes) but the "
+                    f"file stores {stored:,} bytes of it; the file is truncated or malformed")
+            if declared * len(RML2018_TO_OURS) / len(RML2018_CLASSES) > _memory_bytes() // 2:
+                raise DatasetError(
+                    f"{path}: {n:,} frames of {X.shape[1]} samples would need about "
+                    f"{declared / 2 ** 30 * 9 / 24:.1f} GiB in memory, more than half of this "
+                    "machine's; convert a part of it (max_frames)")
+            xs, ys, zs = [], [], []
+            for i in range(0, n, chunk):
+                y = ours[np.argmax(Y[i:min(n, i + chunk)], axis=1)]
+                keep = np.flatnonzero(y >= 0)
+                if len(keep):
+                    xs.append(np.asarray(X[i:min(n, i + chunk)])[keep].astype(np.float32))
+                    ys.append(y[keep])
+                    zs.append(np.asarray(Z[i:min(n, i + chunk)]).reshape(-1)[keep])
     except DatasetError:
         raise
-    except (OSError, ValueError, TypeError) as e:
+    except (OSError, ValueError, TypeError, KeyError) as e:
         raise DatasetError(f"{path} is not a readable RadioML 2018.01A file: {e}") from None
-    ours = np.array([CLASSES.index(RML2018_TO_OURS[c]) if c in RML2018_TO_OURS else -1
-                     for c in RML2018_CLASSES])
-    keep = ours[y] >= 0
-    x, y, z = x[keep], ours[y[keep]], z[keep]
+    if not xs:
+        raise DatasetError(f"{path}: no frame of the classes gr-robustamc knows "
+                           f"({', '.join(sorted(RML2018_TO_OURS))})")
+    x, y, z = np.concatenate(xs), np.concatenate(ys), np.concatenate(zs)
     per = x.shape[1] // WINDOW
     frames = x.reshape(len(x), per, WINDOW, 2).transpose(0, 1, 3, 2).reshape(-1, 2, WINDOW)
-    frames = frames.astype(np.float32)
+    frames = np.ascontiguousarray(frames, dtype=np.float32)
     if normalization != "none":
         frames = normalize(frames, normalization).astype(np.float32)
     return FrameSet(frames, np.repeat(y, per).astype(np.int64), np.repeat(z, per).astype(np.int64),

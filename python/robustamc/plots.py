@@ -95,3 +95,32 @@ def plot_attention_maps(maps: dict[str, list], columns: list[str], path, title: 
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_training_curves(steps: list[dict], history: list[dict], path, title: str) -> None:
+    """Loss and accuracy of a training run: per step (thin, smoothed over 20 steps) from
+    steps.csv, and per epoch (markers) with the validation accuracy."""
+    fig, (al, aa) = plt.subplots(1, 2, figsize=(11, 4))
+    if steps:
+        g = np.array([r["global_step"] for r in steps], dtype=float)
+        for ax, key in ((al, "loss"), (aa, "accuracy")):
+            v = np.array([r[key] for r in steps], dtype=float) * (100 if key == "accuracy" else 1)
+            ax.plot(g, v, color="0.8", lw=0.6, label="per step")
+            k = min(20, len(v))
+            ax.plot(g[k - 1:], np.convolve(v, np.ones(k) / k, mode="valid"), color="C0",
+                    lw=1.2, label=f"mean of {k} steps")
+    if history:
+        per = max(1, (steps[-1]["global_step"] // len(history)) if steps else 1)
+        e = np.array([h["epoch"] for h in history]) * per
+        al.plot(e, [h["train_loss"] for h in history], "o-", color="C1", label="epoch mean")
+        aa.plot(e, [100 * h["train_acc"] for h in history], "o-", color="C1", label="train, epoch")
+        aa.plot(e, [100 * h["val_acc"] for h in history], "s-", color="C2", label="validation")
+    al.set(xlabel="step", ylabel="loss", title="training loss")
+    aa.set(xlabel="step", ylabel="accuracy (%)", title="accuracy", ylim=(0, 100))
+    for ax in (al, aa):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -21,8 +21,14 @@ from .constants import CLASSES
 #: File endings read as headerless interleaved complex64 (float32 I, Q), little-endian.
 RAW_SUFFIXES = (".cf32", ".fc32", ".c64", ".complex", ".bin", ".raw", ".iq", ".dat")
 SIGMF_SUFFIXES = (".sigmf-meta", ".sigmf-data", ".sigmf")
-#: SigMF extension namespace of the keys this module writes.
+#: SigMF extension namespace of the keys this module writes, and the keys it defines
+#: (docs/sigmf-extension-robustamc.md describes each).
 NAMESPACE = "robustamc"
+EXTENSION_KEYS = ("confidence", "decisions", "model", "snr_db")
+#: Bounds on what a SigMF recording's metadata may hold (a few annotations per second of a
+#: long capture fit easily; a hostile file with millions would take minutes and gigabytes).
+MAX_META_BYTES = 64 << 20
+MAX_ANNOTATIONS = 200_000
 
 
 class RecordingError(Exception):
@@ -92,9 +98,43 @@ def open_recording(path, samp_rate: float | None = None) -> Recording:
     return Recording(path, "raw", float(samp_rate), len(data), None, None, data)
 
 
+#: Sample rates a recording may have: from narrowband audio-rate captures to wideband SDRs.
+MIN_RATE, MAX_RATE = 1e3, 1e10
+#: How far the resampler goes: up by at most MAX_UP (a 3.125 kHz recording to 200 kHz),
+#: down by at most MAX_DOWN (1 GS/s to 200 kHz). Beyond that the filter and its output
+#: outgrow memory for no gain.
+MAX_UP, MAX_DOWN = 64, 5000
+
+
+def _suggest_rate(rate: float) -> str:
+    """What a too-low rate probably meant: 2.4 -> 2.4e6 (MHz), 250 -> 250e3 (kHz)."""
+    unit, mult = ("MHz", 1e6) if rate < 100 else ("kHz", 1e3)
+    if 1e4 <= rate * mult <= MAX_RATE:
+        return f"; did you mean {rate * mult:g} ({rate:g} {unit})?"
+    return ""
+
+
 def _check_rate(rate, path):
-    if not (isinstance(rate, (int, float)) and math.isfinite(rate) and rate > 0):
-        raise RecordingError(f"{path}: sample rate must be a positive number, got {rate!r}")
+    if isinstance(rate, bool) or not (isinstance(rate, (int, float)) and math.isfinite(rate)
+                                      and rate > 0):
+        raise RecordingError(f"{path}: sample rate must be a positive number of Hz, got {rate!r}")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise RecordingError(f"{path}: a sample rate of {rate:g} Hz is outside {MIN_RATE:g}.."
+                             f"{MAX_RATE:g} Hz{_suggest_rate(rate) if rate < MIN_RATE else ''}")
+
+
+def check_resampling(in_rate: float, out_rate: float) -> None:
+    """ValueError unless a recording at `in_rate` can be resampled to `out_rate` within
+    MAX_UP / MAX_DOWN, saying what rate was probably meant."""
+    ratio = out_rate / in_rate
+    if ratio > MAX_UP:
+        raise ValueError(
+            f"{in_rate:g} Hz is too low a sample rate to resample to the model's {out_rate:g} Hz "
+            f"(at most {MAX_UP}x up, i.e. from {out_rate / MAX_UP:g} Hz){_suggest_rate(in_rate)}")
+    if ratio < 1 / MAX_DOWN:
+        raise ValueError(
+            f"{in_rate:g} Hz is too high a sample rate to resample to the model's {out_rate:g} Hz "
+            f"(at most {MAX_DOWN}x down, i.e. up to {out_rate * MAX_DOWN:g} Hz); decimate it first")
 
 
 def _open_sigmf(meta: Path, samp_rate: float | None) -> Recording:
@@ -107,10 +147,17 @@ def _open_sigmf(meta: Path, samp_rate: float | None) -> Recording:
     for p in (meta, data):
         if not p.is_file():
             raise RecordingError(f"SigMF file not found: {p}")
+    if meta.stat().st_size > MAX_META_BYTES:
+        raise RecordingError(f"{meta}: {meta.stat().st_size:,} bytes of metadata is more than "
+                             f"gr-robustamc reads ({MAX_META_BYTES:,})")
     try:
         sf = sigmffile.fromfile(str(meta), skip_checksum=False)
-    except (SigMFError, ValueError, KeyError, json.JSONDecodeError, OSError) as e:
+    except (SigMFError, ValueError, KeyError, TypeError, OSError, RecursionError) as e:
         raise RecordingError(f"{meta}: not a readable SigMF recording: {e}") from None
+    notes = sf.get_annotations()
+    if len(notes) > MAX_ANNOTATIONS:
+        raise RecordingError(f"{meta}: {len(notes):,} annotations is more than gr-robustamc "
+                             f"reads ({MAX_ANNOTATIONS:,})")
     glob = sf.get_global_info()
     dtype = glob.get("core:datatype", "")
     if not dtype.startswith("c"):
@@ -147,6 +194,7 @@ class Resampler:
 
     def __init__(self, in_rate: float, out_rate: float, max_denominator: int = 1000,
                  taps_per_phase: int = 24, beta: float = 8.0):
+        check_resampling(in_rate, out_rate)
         frac = Fraction(out_rate / in_rate).limit_denominator(max_denominator)
         if frac <= 0:
             raise ValueError(f"cannot resample {in_rate} Hz to {out_rate} Hz")
@@ -178,8 +226,9 @@ class Resampler:
         last = (total_in * L - 1) // M if total_in else -1
         ks = np.arange(self._n_out, last + 1, dtype=np.int64)
         y = np.empty(len(ks), dtype=np.complex64)
-        for s in range(0, len(ks), 65536):  # bounded memory: (block, taps) gathers
-            kk = ks[s:s + 65536]
+        block = max(1, min(65536, (1 << 22) // self.k))   # (block, taps) gathers: <= 64 MB
+        for s in range(0, len(ks), block):
+            kk = ks[s:s + block]
             nk, phase = (kk * M) // L, (kk * M) % L
             idx = (nk - self._n_in + self.k - 1)[:, None] - np.arange(self.k)[None, :]
             y[s:s + len(kk)] = np.einsum("ij,ij->i", buf[idx], self.poly[phase])
@@ -301,18 +350,16 @@ def label_runs(rows: list[dict]) -> list[dict]:
 
 def annotate_sigmf(rec: Recording, rows: list[dict], out_meta, model: str) -> Path:
     """A copy of the recording's SigMF metadata with one annotation per run of equal labels
-    (core:label, robustamc:confidence, robustamc:model), pointing at the same data file."""
+    (core:label, robustamc:confidence, robustamc:decisions, robustamc:model), as a compliant
+    recording: `<copy>.sigmf-data` links to the recording's data file."""
     out_meta = Path(out_meta)
     if not str(out_meta).endswith(".sigmf-meta"):
         raise RecordingError(f"{out_meta}: annotated metadata must end in .sigmf-meta")
     if out_meta.resolve() == Path(rec.path).resolve():
         raise RecordingError(f"{out_meta}: refusing to overwrite the original metadata")
     meta = json.loads(Path(rec.path).read_text())
-    data_name = Path(rec.path).with_suffix(".sigmf-data").name
-    if out_meta.parent.resolve() != Path(rec.path).parent.resolve() or \
-            out_meta.with_suffix(".sigmf-data").name != data_name:
-        # SigMF pairs files by name: a renamed copy says where its samples are
-        meta["global"]["core:dataset"] = str(Path(rec.path).with_suffix(".sigmf-data").resolve())
+    meta["global"].pop("core:dataset", None)   # the copy is a compliant pair (below)
+    _pair_data(Path(rec.path).with_suffix(".sigmf-data"), out_meta.with_suffix(".sigmf-data"))
     _declare_extension(meta)
     notes = list(meta.get("annotations", []))
     for run in label_runs(rows):
@@ -327,6 +374,24 @@ def annotate_sigmf(rec: Recording, rows: list[dict], out_meta, model: str) -> Pa
     out_meta.parent.mkdir(parents=True, exist_ok=True)
     out_meta.write_text(json.dumps(meta, indent=2))
     return out_meta
+
+
+def _pair_data(data: Path, out_data: Path) -> None:
+    """Give an annotated copy its own `.sigmf-data` name, as SigMF pairs files by name: a
+    symbolic link to the recording's data (relative when both sit side by side), so nothing
+    is copied and every SigMF reader opens the copy as it is."""
+    import os
+    if out_data.is_symlink() or out_data.exists():
+        if out_data.resolve() == data.resolve():
+            return
+        raise RecordingError(f"{out_data} exists and is not the recording's data; choose "
+                             "another name for the annotated copy")
+    out_data.parent.mkdir(parents=True, exist_ok=True)
+    target = os.path.relpath(data.resolve(), out_data.parent.resolve())
+    try:
+        out_data.symlink_to(target)
+    except OSError as e:
+        raise RecordingError(f"{out_data}: cannot link the recording's data here ({e})") from None
 
 
 def _declare_extension(meta: dict) -> None:
@@ -449,9 +514,17 @@ def labelled_windows(rec: Recording, window: int, rate: float | None = None
         if label not in CLASSES:
             skipped.add(label)
             continue
-        start = int(a.get("core:sample_start", 0))
-        count = int(a.get("core:sample_count", rec.n_samples - start))
-        count = min(count, rec.n_samples - start)
+        start, count = a.get("core:sample_start", 0), a.get("core:sample_count")
+        if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start < rec.n_samples:
+            raise RecordingError(
+                f"{rec.path}: annotation {label!r} starts at core:sample_start {start!r}, "
+                f"outside the recording (0..{rec.n_samples - 1})")
+        if count is None:
+            count = rec.n_samples - start
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise RecordingError(f"{rec.path}: annotation {label!r} at {start} has "
+                                 f"core:sample_count {count!r}; a count is an integer >= 0")
+        count = min(count, rec.n_samples - start)   # an annotation may run past the end
         x = rec.read(start, count)
         if rate is not None and abs(rate / rec.samp_rate - 1) > 1e-6:
             rs = Resampler(rec.samp_rate, rate)

@@ -12,8 +12,17 @@ and the attention-transfer method as default. Methods (objectives.METHODS):
 
 Data: fresh synthetic frames every batch (default), or a data file (--data: our .npz,
 RadioML 2016.10a .pkl, RadioML 2018.01A .hdf5). Validation each epoch; a checkpoint is written
-atomically after every epoch to OUT/checkpoint.pt and --resume continues exactly from it. At
-the end OUT holds accuracy_vs_snr.png, confusion.png, metrics.json and report.md.
+atomically after every epoch to OUT/checkpoint.pt and --resume continues exactly from it
+(with the same settings; to go on with other settings, start a new run with --init BUNDLE).
+Every step is logged to OUT/steps.csv (loss, batch accuracy, learning rate, time). At the end
+OUT holds the bundle, training_curves.png, accuracy_vs_snr.png, confusion.png, metrics.json
+and report.md. A loss that becomes NaN/Inf stops the run; no bundle is written.
+
+Examples:
+  robustamc-train --model compact --out runs/compact --epochs 20
+  robustamc-train --model teacher --method pgd-at --out runs/teacher-robust
+  robustamc-train --init runs/compact/compact.json --lr 5e-4 --out runs/compact-more
+  robustamc-distill --teacher teacher-robust --method rslad --out runs/student
 
 Several processes or GPUs: run the same command under torchrun, e.g.
   torchrun --nproc_per_node 2 $(which robustamc-train) ...   (--batch-size is the global batch)
@@ -26,6 +35,7 @@ import sys
 from pathlib import Path
 
 from .cli import add_common_args, command_line, fail, setup
+from .cli import parser as cli_parser
 
 DISTILL_DOC = """Distil a compact student from a (robust) teacher bundle and write a student bundle.
 
@@ -35,8 +45,7 @@ Same program as robustamc-train (see its --help for data, schedule and output), 
 
 
 def parser(distill: bool) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=DISTILL_DOC + "\n" + __doc__ if distill else __doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli_parser(DISTILL_DOC + "\n" + __doc__ if distill else __doc__)
     p.add_argument("--model", default="compact",
                    help="named config: teacher, compact, vtcnn2, cnn-lstm, resnet1d [%(default)s]")
     p.add_argument("--out", required=True, type=Path,
@@ -149,13 +158,15 @@ def main(argv=None, distill: bool = False):
     import numpy as np
 
     from .bundle import BundleError, load_bundle, save_bundle
-    from .datasets import DatasetError, FileStream, FrameSet, SyntheticStream, load_frames, synthesize_grid
+    from .datasets import (DatasetError, FileStream, FrameSet, SyntheticStream, dropped_note,
+                           load_frames, synthesize_grid)
     from .evaluation import confusion, format_snr_table
     from .models import CONFIGS, build_model, count_macs, count_parameters
     from .objectives import METHODS
-    from .plots import plot_accuracy_vs_snr, plot_confusion
+    from .plots import plot_accuracy_vs_snr, plot_confusion, plot_training_curves
     from .synth import DEFAULT_CHANNEL, Synthesizer
-    from .training import TrainConfig, close_distributed, init_distributed, train
+    from .training import (TrainConfig, close_distributed, init_distributed, read_step_log,
+                           train)
 
     if args.model not in CONFIGS and not args.init:
         fail(f"unknown model {args.model!r}; known: {', '.join(CONFIGS)}")
@@ -179,11 +190,20 @@ def main(argv=None, distill: bool = False):
                       batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                       warmup_steps=args.warmup_steps, normalization=args.normalization,
                       seed=args.seed)
+    if args.epochs < 1 or args.steps_per_epoch < 1 or args.batch_size < 1 or args.warmup_steps < 0:
+        fail("--epochs, --steps-per-epoch and --batch-size must be >= 1, --warmup-steps >= 0")
+    if args.warmup_steps > args.epochs * args.steps_per_epoch:
+        print(f"warning: --warmup-steps {args.warmup_steps} is longer than the run "
+              f"({args.epochs} x {args.steps_per_epoch} = {args.epochs * args.steps_per_epoch} "
+              "steps): the learning rate never reaches --lr", file=sys.stderr)
     if args.data:
         try:
             frames = load_frames(args.data)
         except DatasetError as e:
             fail(str(e))
+        note = dropped_note(frames)
+        if note:
+            print(f"warning: {args.data}: {note}", file=sys.stderr)
         rng = np.random.default_rng(args.seed)
         perm = rng.permutation(len(frames))
         n_val = max(1, len(frames) // 10)
@@ -238,6 +258,8 @@ def main(argv=None, distill: bool = False):
 
     acc = result["val"]
     args.out.mkdir(parents=True, exist_ok=True)
+    plot_training_curves(read_step_log(args.out / "steps.csv"), result["history"],
+                         args.out / "training_curves.png", f"{name}: {objective.describe()['method']}")
     plot_accuracy_vs_snr({name: acc}, args.out / "accuracy_vs_snr.png",
                          title=f"{name}: validation accuracy vs SNR")
     cm = confusion(result["pred"], val.y)

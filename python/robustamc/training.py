@@ -101,8 +101,71 @@ def _save_checkpoint(path: Path, state: dict) -> None:
 
 
 def load_checkpoint(path: Path) -> dict:
-    """Checkpoints hold tensors and plain types only (weights_only: no code runs on load)."""
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """Checkpoints hold tensors and plain types only (weights_only: no code runs on load);
+    anything else is a ValueError saying so."""
+    import pickle
+    import warnings
+    import zipfile
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # torch's notes on pickle protocols
+            ck = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError(f"{path} is not a gr-robustamc checkpoint: it holds Python objects "
+                         "other than tensors, and loading those could run code") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, AttributeError,
+            TypeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path} is not a gr-robustamc checkpoint ({first[:200]})") from None
+    keys = {"model", "optimizer", "scheduler", "epoch", "history", "train_config"}
+    if not isinstance(ck, dict) or not keys <= set(ck):
+        raise ValueError(f"{path} is not a gr-robustamc checkpoint (missing "
+                         f"{sorted(keys - set(ck)) if isinstance(ck, dict) else 'everything'})")
+    return ck
+
+
+class _StepLog:
+    """OUT/steps.csv: one line per training step (epoch, step, global_step, loss, accuracy,
+    lr, seconds since the run started); on resume, the lines of epochs after the checkpoint
+    are dropped first, so the log matches the model."""
+
+    FIELDS = ("epoch", "step", "global_step", "loss", "accuracy", "lr", "seconds")
+
+    def __init__(self, path: Path, start_epoch: int):
+        rows = read_step_log(path) if start_epoch else []
+        rows = [r for r in rows if r["epoch"] <= start_epoch]
+        self.t0 = time.time() - (rows[-1]["seconds"] if rows else 0.0)
+        self.f = open(path, "w", buffering=1)
+        self.f.write(",".join(self.FIELDS) + "\n")
+        for r in rows:
+            self.f.write(",".join(str(r[k]) for k in self.FIELDS) + "\n")
+
+    def write(self, epoch, step, global_step, loss, accuracy, lr):
+        self.f.write(f"{epoch},{step},{global_step},{loss:.5f},{accuracy:.4f},{lr:.6g},"
+                     f"{time.time() - self.t0:.2f}\n")
+
+    def close(self):
+        self.f.close()
+
+
+def read_step_log(path) -> list[dict]:
+    """The rows of a steps.csv (empty if there is none)."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    lines = path.read_text().splitlines()
+    out = []
+    for line in lines[1:]:
+        v = line.split(",")
+        if len(v) != len(_StepLog.FIELDS):
+            continue   # a line cut short by a crash
+        try:
+            out.append({"epoch": int(v[0]), "step": int(v[1]), "global_step": int(v[2]),
+                        "loss": float(v[3]), "accuracy": float(v[4]), "lr": float(v[5]),
+                        "seconds": float(v[6])})
+        except ValueError:
+            continue
+    return out
 
 
 def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_dir,
@@ -141,8 +204,14 @@ def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_d
             raise FileNotFoundError(f"--resume: no checkpoint at {ckpt_path}")
         ck = load_checkpoint(ckpt_path)
         if ck["train_config"] != run_config:
-            raise ValueError("--resume: the checkpoint was made with other training settings:\n"
-                             f"  checkpoint: {ck['train_config']}\n  now:        {run_config}")
+            diff = {k: (ck["train_config"].get(k), v) for k, v in run_config.items()
+                    if ck["train_config"].get(k) != v}
+            raise ValueError(
+                "--resume continues a run with its own settings, but these differ (checkpoint "
+                "-> now): " + ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in diff.items())
+                + f". To train that model further with new settings, start a new run from "
+                f"its bundle: --init {out_dir}/<model>.json --out NEW_FOLDER (or drop "
+                "--resume and the changed options to continue as it was).")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
@@ -150,6 +219,7 @@ def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_d
         start_epoch = ck["epoch"] + 1
         log(f"resumed from {ckpt_path} after epoch {ck['epoch'] + 1}")
     show = progress and ctx.main
+    steps_log = _StepLog(out_dir / "steps.csv", start_epoch) if ctx.main else None
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
         t0 = time.time()
@@ -168,14 +238,25 @@ def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_d
             gen = torch.Generator().manual_seed(int(np.random.SeedSequence(
                 [cfg.seed, epoch, step * ctx.world + ctx.rank, 1]).generate_state(1)[0]))
             loss, logits = objective(net, model, x, y, gen)
+            if not torch.isfinite(loss):
+                # a model of NaNs would otherwise train on and be written as a bundle
+                raise ValueError(
+                    f"the loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
+                    "training stopped and no bundle was written (non-finite data? try a "
+                    f"lower --lr than {cfg.lr:g}); the last good checkpoint is "
+                    f"{ckpt_path if ckpt_path.is_file() else 'none'}")
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-            loss_sum += loss.item() * len(y)
-            correct += (logits.argmax(1) == y).sum().item()
+            batch_loss, batch_correct = loss.item(), (logits.argmax(1) == y).sum().item()
+            loss_sum += batch_loss * len(y)
+            correct += batch_correct
             seen += len(y)
+            if steps_log is not None:
+                steps_log.write(epoch + 1, step + 1, epoch * cfg.steps_per_epoch + step + 1,
+                                batch_loss, batch_correct / len(y), sched.get_last_lr()[0])
             if bar is not None and step % 10 == 0:
                 bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}%")
         if bar is not None:
@@ -196,6 +277,8 @@ def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_d
                 f"(>=10 dB {100 * acc['high_snr']:.1f}%) {rec['seconds']:.0f}s")
         if ctx.world > 1:
             torch.distributed.barrier()
+    if steps_log is not None:
+        steps_log.close()
     if not ctx.main:
         return {"history": history, "val": None, "pred": None}
     pred = predict(model, val.x, cfg.normalization, device=dev)
