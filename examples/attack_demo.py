@@ -131,14 +131,14 @@ class attack_demo(gr.top_block, Qt.QWidget):
         self.noise = analog.noise_source_c(analog.GR_GAUSSIAN, (10 ** (-snr_db / 20)), 1)
         self.injector = robustamc.adversarial_injector(mode=mode, psr_db=psr_db, bundle='compact', uap_file=uap_file, window=128, offset=0, pgd_steps=10, label=(-1), random_shift=True, seed=0, threads=1)
         self.head = blocks.head(gr.sizeof_gr_complex*1, (n_samples if n_samples > 0 else 2**62))
-        self.display_standard = robustamc.label_display('standard compact (attacked, white-box)', 40)
+        self.display_standard = robustamc.label_display('standard compact (attacked, white-box)', 40, 0)
         self._display_standard_win = self.display_standard.widget()
         self.top_grid_layout.addWidget(self._display_standard_win, 1, 0, 1, 1)
         for r in range(1, 2):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 1):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.display_robust = robustamc.label_display('robust compact (shipped default)', 40)
+        self.display_robust = robustamc.label_display('robust compact (shipped default)', 40, 0)
         self._display_robust_win = self.display_robust.widget()
         self.top_grid_layout.addWidget(self._display_robust_win, 1, 1, 1, 1)
         for r in range(1, 2):

@@ -188,7 +188,7 @@ class rtlsdr_classification(gr.top_block, Qt.QWidget):
         self.radio.set_frequency_correction(0, ppm)
         self.radio.set_gain(0, 'TUNER', gain)
         self.gate = robustamc.occupancy_gate_cc(128, threshold_db, 0.05, 0, samp_rate)
-        self.display = robustamc.label_display('RTL-SDR', 40)
+        self.display = robustamc.label_display('RTL-SDR', 40, 0)
         self._display_win = self.display.widget()
         self.top_grid_layout.addWidget(self._display_win, 3, 0, 1, 2)
         for r in range(3, 4):
@@ -272,6 +272,7 @@ class rtlsdr_classification(gr.top_block, Qt.QWidget):
 
     def set_average(self, average):
         self.average = average
+        self.classifier.set_average(self.average)
 
     def get_radio_rate(self):
         return self.radio_rate

@@ -140,7 +140,7 @@ class simulated_classification(gr.top_block, Qt.QWidget):
         self.mux = blocks.stream_mux(gr.sizeof_gr_complex*1, [segment] * 6)
         self.labels_print = blocks.message_debug(True)
         self.head = blocks.head(gr.sizeof_gr_complex*1, (n_samples if n_samples > 0 else 2**62))
-        self.display = robustamc.label_display('compact-robust (shipped default)', 40)
+        self.display = robustamc.label_display('compact-robust (shipped default)', 40, 0)
         self._display_win = self.display.widget()
         self.top_grid_layout.addWidget(self._display_win, 0, 0, 1, 1)
         for r in range(0, 1):

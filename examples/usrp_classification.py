@@ -191,7 +191,7 @@ class usrp_classification(gr.top_block, Qt.QWidget):
         self.radio.set_antenna(antenna, 0)
         self.radio.set_gain(gain, 0)
         self.gate = robustamc.occupancy_gate_cc(128, threshold_db, 0.05, 0, samp_rate)
-        self.display = robustamc.label_display('USRP', 40)
+        self.display = robustamc.label_display('USRP', 40, 0)
         self._display_win = self.display.widget()
         self.top_grid_layout.addWidget(self._display_win, 3, 0, 1, 2)
         for r in range(3, 4):
@@ -275,6 +275,7 @@ class usrp_classification(gr.top_block, Qt.QWidget):
 
     def set_average(self, average):
         self.average = average
+        self.classifier.set_average(self.average)
 
     def get_radio_rate(self):
         return self.radio_rate

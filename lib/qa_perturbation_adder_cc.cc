@@ -74,6 +74,20 @@ BOOST_AUTO_TEST_CASE(t4_bad_arguments_throw)
     BOOST_CHECK_THROW(perturbation_adder_cc::make({ { 1, 0 } }, 0.0f, 0.0f),
                       std::invalid_argument);
     BOOST_CHECK_THROW(perturbation_adder_cc::make({ { 1, 0 } }, NAN), std::invalid_argument);
+    BOOST_CHECK_THROW(perturbation_adder_cc::make({ { 1, 0 } }, 40.5f), std::invalid_argument);
+    BOOST_CHECK_THROW(perturbation_adder_cc::make({ { 1, 0 } }, INFINITY),
+                      std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(t5_psr_cap_at_run_time)
+{
+    auto blk = perturbation_adder_cc::make({ { 1, 0 } }, 40.0f);
+    blk->set_psr_db(1000.0f); // refused: logged, counted, the old value kept
+    BOOST_CHECK_EQUAL(blk->psr_db(), 40.0f);
+    BOOST_CHECK_EQUAL(blk->refused_messages(), 1u);
+    blk->set_psr_db(-20.0f);
+    BOOST_CHECK_EQUAL(blk->psr_db(), -20.0f);
+    BOOST_CHECK_EQUAL(blk->refused_messages(), 1u);
 }
 
 } /* namespace robustamc */

@@ -100,7 +100,7 @@ def test_control_messages_and_refusals(gr_robustamc):
     (dict(mode="deepfool"), "unknown mode"),
     (dict(mode="uap"), "uap_file"),
     (dict(mode="fgm", bundle="/nonexistent/model.json"), "not found"),
-    (dict(mode="gaussian", psr_db=float("nan")), "finite"),
+    (dict(mode="gaussian", psr_db=float("nan")), "outside"),
     (dict(mode="fgm", bundle=STANDARD, window=64), "window"),
     (dict(mode="off", offset=-1), "offset"),
 ])

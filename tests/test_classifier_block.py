@@ -152,3 +152,42 @@ def test_label_messages_built_in_cpp(gr_robustamc):
     with pytest.raises(ValueError, match=r"\(decisions, classes\)"):
         gr_robustamc.make_label_messages(base, np.array([0]), np.array([0]), np.array([1]),
                                          np.array([1.0]), probs[0])
+
+
+def test_average_and_min_confidence_change_while_running(gr_robustamc):
+    """GRC sliders call set_average / set_min_confidence on a running flowgraph."""
+    import time
+    from gnuradio import blocks, gr
+    tb = gr.top_block()
+    src = gr_robustamc.stock_modulation_source("BPSK")
+    clf = gr_robustamc.modulation_classifier(average=4)
+    dbg = blocks.message_debug()
+    tb.connect(src, blocks.throttle(gr.sizeof_gr_complex, 400e3), clf,
+               blocks.null_sink(gr.sizeof_gr_complex))
+    tb.msg_connect(clf, "labels", dbg, "store")
+    tb.start()
+    time.sleep(0.3)
+    clf.set_average(16)
+    clf.set_min_confidence(0.0)
+    clf.set_average(0)            # refused, logged
+    time.sleep(0.5)
+    tb.stop()
+    tb.wait()
+    import pmt
+    windows = [pmt.to_python(dbg.get_message(i))["windows"] for i in range(dbg.num_messages())]
+    assert windows[0] == 4 and windows[-1] == 16 and clf.average == 16
+
+
+def test_rx_rate_other_than_the_models_is_warned_about_once(gr_robustamc, capfd):
+    import pmt
+    from gnuradio import blocks, gr
+    tag = gr.tag_utils.python_to_tag((0, pmt.intern("rx_rate"), pmt.from_double(2.4e6)))
+    tag2 = gr.tag_utils.python_to_tag((5000, pmt.intern("rx_rate"), pmt.from_double(2.4e6)))
+    src = blocks.vector_source_c([1 + 1j] * 20000, False, 1, [tag, tag2])
+    clf = gr_robustamc.modulation_classifier()
+    tb = gr.top_block()
+    tb.connect(src, clf, blocks.null_sink(gr.sizeof_gr_complex))
+    tb.run()
+    out = capfd.readouterr()
+    text = out.out + out.err
+    assert text.count("rx_rate tag says 2.4e+06 Hz") == 1 and "expects 200000 Hz" in text

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import run_app
+from conftest import APPS, run_app
 
 
 @pytest.mark.parametrize("app", ["robustamc-train", "robustamc-distill", "robustamc-dataset",
@@ -52,7 +52,7 @@ def test_train_on_the_fly_resume_and_bundle(tmp_path):
     p = run_app("robustamc-model", "info", out / "compact.json", "teacher")
     assert "compact" in p.stdout and "teacher" in p.stdout and "MACs/frame" in p.stdout
     bad = run_app("robustamc-train", *args[:-1], "--lr", "1", "--resume", check=False)
-    assert bad.returncode == 2 and "other training settings" in bad.stderr
+    assert bad.returncode == 2 and "differ" in bad.stderr and "--init" in bad.stderr
 
 
 def test_train_shape_override_and_errors(tmp_path):
@@ -79,11 +79,21 @@ def test_train_shape_override_and_errors(tmp_path):
 def test_model_info_default_and_errors(tmp_path):
     p = run_app("robustamc-model", "info")
     assert "bundle" in p.stdout and "training_command" in p.stdout
+    assert "shipped bundles (usable by name" in p.stdout and "teacher-robust" in p.stdout
     p = run_app("robustamc-model", "info", tmp_path / "nope.json", check=False)
-    assert p.returncode == 2 and "neither a bundle nor a config" in p.stderr
+    assert p.returncode == 2 and "neither a bundle file nor a shipped bundle" in p.stderr
     (tmp_path / "x.json").write_text("[]")
     p = run_app("robustamc-model", "info", tmp_path / "x.json", check=False)
     assert p.returncode == 2 and "error:" in p.stderr
+
+
+def test_model_info_of_a_shipped_name_shows_the_bundle():
+    """`compact` is both a configuration and a shipped bundle: info shows the bundle (with
+    its training command and weights), --config the untrained architecture."""
+    p = run_app("robustamc-model", "info", "compact")
+    assert "bundle" in p.stdout and "training_command" in p.stdout and "weights_sha256" in p.stdout
+    p = run_app("robustamc-model", "info", "--config", "compact")
+    assert "config" in p.stdout and "training_command" not in p.stdout
 
 
 def test_bad_data_file_is_a_clear_error(tmp_path):
@@ -96,14 +106,17 @@ def test_bad_data_file_is_a_clear_error(tmp_path):
 def test_evaluate_writes_report(tmp_path, small_bundle):
     """Clean and attacked accuracy, seeds summarised, transfer matrix, plots, JSON."""
     import shutil
-    seed2 = tmp_path / "seed2"
-    seed2.mkdir()
-    for ext in (".json", ".safetensors"):
-        shutil.copy(small_bundle.with_suffix(ext), seed2 / f"tiny{ext}")
+    for seed in (1, 2):   # two "seeds" of one method (the same weights, so the std is 0)
+        folder = tmp_path / f"seed{seed}"
+        folder.mkdir()
+        shutil.copy(small_bundle.with_suffix(".safetensors"), folder / "tiny.safetensors")
+        meta = json.loads(small_bundle.read_text())
+        (folder / "tiny.json").write_text(json.dumps(dict(meta, seed=seed)))
+    seed1, seed2 = tmp_path / "seed1", tmp_path / "seed2"
     out = tmp_path / "rep"
     p = run_app("robustamc-evaluate", small_bundle, "no-such-model", "--out", out, check=False)
     assert p.returncode == 2 and "no-such-model" in p.stderr
-    p = run_app("robustamc-evaluate", small_bundle, seed2 / "tiny.json", "compact", "--out", out,
+    p = run_app("robustamc-evaluate", seed1 / "tiny.json", seed2 / "tiny.json", "compact", "--out", out,
                 "--per-pair", "2", "--attack-per-pair", "1", "--pgd-steps", "2", "--uap-steps", "3",
                 "--psr-db", "-25", "-15", "--attacks", "fgm", "pgd", "gaussian", "uap",
                 "--no-progress")
@@ -138,6 +151,44 @@ def test_evaluate_writes_report(tmp_path, small_bundle):
     p = run_app("robustamc-model", "ship", seed2 / "tiny.json", dest, "--report",
                 out / "metrics.json", "--label", "nobody", check=False)
     assert p.returncode == 2 and "no model 'nobody'" in p.stderr
+
+
+def test_evaluate_keeps_a_users_bundle_apart_from_a_shipped_one_of_the_same_name(tmp_path):
+    """A user's runs/x/compact.json (named `compact` by default) and the shipped `compact`
+    are two models: two rows, labelled by where they come from, two confusion plots."""
+    run_app("robustamc-train", "--out", tmp_path / "x", "--epochs", "1", "--steps-per-epoch", "2",
+            "--batch-size", "16", "--val-per-pair", "1", "--warmup-steps", "1", "--no-progress")
+    out = tmp_path / "rep"
+    p = run_app("robustamc-evaluate", tmp_path / "x" / "compact.json", "compact", "--out", out,
+                "--per-pair", "1", "--attacks", "none", "--no-transfer", "--no-progress")
+    assert "x/compact: clean" in p.stdout and "shipped/compact: clean" in p.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["groups"]) == {"x/compact", "shipped/compact"}
+    assert {g["method"] for g in metrics["groups"].values()} == {"standard", "kd"}
+    assert "| x/compact | transformer | standard |" in (out / "report.md").read_text()
+    assert len(list(out.glob("confusion_*.png"))) == 2
+    p = run_app("robustamc-evaluate", "compact", "compact", "--out", out, check=False)
+    assert p.returncode == 2 and "given twice" in p.stderr
+
+
+def test_class_names_are_case_insensitive_and_the_help_examples_work(tmp_path):
+    from robustamc.constants import CLASSES, class_name
+    assert [class_name(c.lower()) for c in CLASSES] == list(CLASSES)
+    assert class_name("am_dsb") == "AM-DSB" and class_name("FM") == "WBFM"
+    assert class_name("16qam") == "QAM16"
+    with pytest.raises(ValueError, match="known: 8PSK"):
+        class_name("LoRa")
+    import re
+    for app in ("robustamc-capture", "robustamc-demo"):
+        for label in re.findall(r"--label (\S+)", (APPS / app).read_text()):
+            class_name(label)
+    p = run_app("robustamc-capture", "--source", "sim", "--label", "qpsk", "--seconds", "0.02",
+                "--out", tmp_path / "q")
+    meta = json.loads((tmp_path / "q.sigmf-meta").read_text())
+    assert {a["core:label"] for a in meta["annotations"]} == {"QPSK"}
+    p = run_app("robustamc-demo", "--modulations", "bpsk,Am-Dsb", "--segment", "0.05", "--fast",
+                "--quiet", "--average", "8")
+    assert "accuracy:" in p.stdout
 
 
 def test_attack_frames_and_uap(tmp_path):

@@ -2,11 +2,9 @@
 flowgraph, and every installed program from a plain shell (nothing activated) and from the
 venv. The environment is emptied (`env -i`) so nothing of the test's own interpreter leaks
 in."""
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np

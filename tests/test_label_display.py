@@ -58,3 +58,57 @@ def test_display_takes_the_gate_snr(gr_robustamc, qapp):
     w = disp.widget()
     assert w.label == "QPSK" and w.snr_db == pytest.approx(17.6)
     assert not w.grab().isNull()
+
+
+def _label(**kw):
+    import pmt
+    d = {"label": "QPSK", "index": 9, "confidence": 0.9,
+         "probabilities": [0.01] * 9 + [0.9, 0.0], "model": "m"}
+    d.update(kw)
+    return pmt.to_pmt(d)
+
+
+def test_a_label_goes_stale_fades_and_says_its_age(gr_robustamc, qapp):
+    """Behind the occupancy gate nothing arrives when the transmitter stops: after
+    `stale_after` the label fades and the title line says how long ago it was seen."""
+    import time
+    disp = gr_robustamc.label_display("age", 8, 0.3)
+    disp._on_labels(_label())
+    qapp.processEvents()
+    w = disp.widget()
+    w.resize(420, 360)
+    fresh = w.grab().toImage()
+    assert not w.is_stale()
+    time.sleep(0.5)
+    qapp.processEvents()
+    assert w.is_stale() and 0.4 < w.age() < 5
+    faded = w.grab().toImage()
+    # the big label is dimmer once stale
+    def brightness(img, y0, y1):
+        return sum(QtGui_qgray(img.pixel(x, y)) for x in range(8, 300, 3) for y in range(y0, y1, 3))
+    assert brightness(faded, 22, 70) < 0.7 * brightness(fresh, 22, 70)
+    # automatic: three decision intervals, at least a second
+    auto = gr_robustamc.label_display("auto", 8).widget()
+    assert auto.stale_limit() == 1.0
+
+
+def QtGui_qgray(rgb):
+    from PyQt5 import QtGui
+    return QtGui.qGray(rgb)
+
+
+@pytest.mark.parametrize("bad", [
+    {"confidence": float("nan")}, {"confidence": 5.0}, {"confidence": True},
+    {"probabilities": [-5.0] + [0.1] * 10}, {"probabilities": [float("nan")] * 11},
+    {"probabilities": [0.1] * 3}, {"index": 3}, {"label": "OOK"},
+])
+def test_non_finite_or_out_of_range_decisions_are_refused_and_logged(gr_robustamc, qapp, bad):
+    disp = gr_robustamc.label_display("bad", 8)
+    disp._on_labels(_label(**bad))
+    qapp.processEvents()
+    assert disp.refused == 1 and disp.decisions == 0 and disp.widget().label is None
+
+
+def test_bad_stale_after_is_refused(gr_robustamc, qapp):
+    with pytest.raises(ValueError, match="stale_after"):
+        gr_robustamc.label_display("x", 8, -1)

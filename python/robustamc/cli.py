@@ -17,7 +17,12 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) \
+        d = action.default
+        if isinstance(d, (list, tuple)):   # [fgm pgd], not [['fgm', 'pgd']]
+            shown = " ".join(map(str, d)).replace("%", "%%")
+            return text.replace("%(default)s", shown) if "%(default)" in text \
+                else f"{text} [{shown}]"
+        if "%(default)" in text or d in (None, False, argparse.SUPPRESS) \
                 or not action.option_strings:
             return text
         return text + " [%(default)s]"

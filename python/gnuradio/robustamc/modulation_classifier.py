@@ -39,9 +39,12 @@ class modulation_classifier(gr.sync_block):
 
     `max_batch` caps the windows per inference call (0 = all that are ready); 1 reproduces
     one-window-per-call classifiers such as GNU Radio 3.7's gr-inspector AMC block.
+    `average` and `min_confidence` can change while the flowgraph runs (set_average,
+    set_min_confidence: GRC sliders); a new value applies from the next call on.
 
     The input must be at the bundle's sample rate (200 kHz for the shipped models) and
-    roughly centred on the signal.
+    roughly centred on the signal; an `rx_rate` stream tag that says otherwise is warned
+    about once per rate.
     """
 
     def __init__(self, bundle="", hop=0, average=1, min_confidence=0.0, threads=1,
@@ -63,6 +66,9 @@ class modulation_classifier(gr.sync_block):
             torch.set_num_threads(int(threads))  # process-wide: PyTorch has one CPU pool
         self.window, self.hop, self.average = w, hop, int(average)
         self.min_confidence = float(min_confidence)
+        self._pending_settings = None   # (average, min_confidence) from a setter
+        self.model_rate = float(self.clf.bundle.meta.get("sample_rate", 200e3))
+        self._warned_rates = set()
         self.tag_output = bool(tag_output)
         self.samp_rate = float(samp_rate)
         self.max_batch = int(max_batch)  # windows per inference call; 0 = all available
@@ -105,6 +111,22 @@ class modulation_classifier(gr.sync_block):
         self.set_min_output_buffer(0, 2 * BUFFER_ITEMS)  # the port form logs nothing
         self._skip = BUFFER_ITEMS - 1
 
+    def set_average(self, average):
+        """Windows per decision from the next work() call on (>= 1)."""
+        if int(average) < 1:
+            self.logger.error(f"refused average {average!r}: must be >= 1")
+            return
+        self._pending_settings = (int(average), (self._pending_settings or
+                                                 (0, self.min_confidence))[1])
+
+    def set_min_confidence(self, min_confidence):
+        """Smallest confidence published, from the next work() call on (0..1)."""
+        c = float(min_confidence)
+        if not 0.0 <= c <= 1.0:
+            self.logger.error(f"refused min_confidence {min_confidence!r}: must be in [0, 1]")
+            return
+        self._pending_settings = ((self._pending_settings or (self.average, 0))[0], c)
+
     def stats(self):
         """Counters: windows seen, decisions, published, below_confidence, nonfinite, no_power."""
         return dict(self._stats)
@@ -123,8 +145,18 @@ class modulation_classifier(gr.sync_block):
                 self._rx_freq = pmt.to_double(tag.value)
             elif key == "rx_rate" and pmt.is_number(tag.value):
                 self.samp_rate = pmt.to_double(tag.value)
+                rate = self.samp_rate
+                if abs(rate / self.model_rate - 1) > 1e-3 and rate not in self._warned_rates:
+                    self._warned_rates.add(rate)
+                    self.logger.warn(
+                        f"the stream's rx_rate tag says {rate:g} Hz but model {self.clf.name} "
+                        f"expects {self.model_rate:g} Hz: resample to the model's rate "
+                        "(Rational Resampler) or labels will be wrong")
 
     def work(self, input_items, output_items):
+        if self._pending_settings is not None:   # set between calls, never during one
+            settings, self._pending_settings = self._pending_settings, None
+            self.average, self.min_confidence = settings
         inp = input_items[0][self._skip:]
         n = len(inp)
         output_items[0][:] = inp

@@ -12,7 +12,7 @@ import numpy as np
 import pmt
 from gnuradio import gr
 
-from robustamc.constants import CLASSES
+from robustamc.constants import class_name
 from robustamc.recordings import RecordingError, SigMFWriter
 
 
@@ -39,7 +39,7 @@ class sigmf_recorder(gr.sync_block):
                                       description=description, overwrite=bool(overwrite))
         except RecordingError as e:
             raise ValueError(f"sigmf_recorder: {e}") from None
-        self._label = label or None
+        self._label = self._check_label(label) or None
         self._snr_default = float(snr_db)
         self._lock = threading.Lock()
         self._new_run = False
@@ -48,12 +48,17 @@ class sigmf_recorder(gr.sync_block):
 
     @staticmethod
     def _check_label(label):
-        if label and label not in CLASSES:
-            raise ValueError(f"sigmf_recorder: label {label!r} is not one of {', '.join(CLASSES)}")
+        """The class name `label` means (any case), '' for none; ValueError otherwise."""
+        if not label:
+            return ""
+        try:
+            return class_name(label)
+        except ValueError as e:
+            raise ValueError(f"sigmf_recorder: {e}") from None
 
     def set_label(self, label):
         """Label the samples from now on (empty: stop labelling)."""
-        self._check_label(label)
+        label = self._check_label(label)
         with self._lock:
             self._label = label or None
 

@@ -11,7 +11,7 @@ import numpy as np
 from gnuradio import analog, blocks, digital, filter, gr
 from gnuradio.digital import qam
 
-from robustamc.constants import CLASSES, SAMPLES_PER_SYMBOL
+from robustamc.constants import SAMPLES_PER_SYMBOL, class_name
 
 _SPS = SAMPLES_PER_SYMBOL
 _H = 0.5  # CPFSK and GFSK modulation index, as in robustamc.synth
@@ -39,8 +39,7 @@ class stock_modulation_source(gr.hier_block2):
     def __init__(self, modulation="QPSK", seed=0, samp_rate=200e3):
         gr.hier_block2.__init__(self, "stock_modulation_source", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
-        if modulation not in CLASSES:
-            raise ValueError(f"unknown modulation {modulation!r}; known: {', '.join(CLASSES)}")
+        modulation = class_name(modulation)   # ValueError names the classes
         self.modulation = modulation
         chain = self._build(modulation, int(seed), float(samp_rate))
         self.gain = blocks.multiply_const_cc(1.0 / math.sqrt(self._power(modulation, samp_rate)))
