@@ -139,9 +139,11 @@ class Synthesizer:
         self._gen_len = window + 2 * _MARGIN
 
     # ------------------------------------------------------------------ public API
+    preset = "rml2016"
+
     def describe(self) -> dict:
         """Everything that defines the data, for dataset and bundle metadata."""
-        return {"generator": "robustamc.synth", "window": self.window,
+        return {"generator": "robustamc.synth", "preset": self.preset, "window": self.window,
                 "sample_rate": SAMPLE_RATE, "channel": self.channel.to_dict(),
                 "modulation": {k: list(v) if isinstance(v, tuple) else v
                                for k, v in asdict(self.mod).items()}}
@@ -296,3 +298,18 @@ def _interp(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     a = torch.gather(s, 1, i0)
     b = torch.gather(s, 1, i0 + 1)
     return a + (b - a) * frac
+
+
+#: Synthesiser presets: `rml2016` (RadioML 2016.10a's conventions, kept exactly for
+#: comparison with the literature) and `field` (what real receivers deliver; field_synth).
+PRESETS = ("rml2016", "field")
+
+
+def make_synthesizer(preset: str = "rml2016", **kw):
+    """A synthesiser for a preset name; keyword arguments go to its constructor."""
+    if preset == "rml2016":
+        return Synthesizer(**kw)
+    if preset == "field":
+        from .field_synth import FieldSynthesizer
+        return FieldSynthesizer(**kw)
+    raise ValueError(f"unknown synthesiser preset {preset!r}; known: {', '.join(PRESETS)}")

@@ -1,0 +1,93 @@
+"""The `field` synthesiser preset: per-frame symbol rates, pulses, carriers and receiver
+impairments drawn from documented ranges, measured back from the frames."""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from robustamc.constants import CLASSES
+from robustamc.field_synth import FIELD, FieldSynthesizer
+from robustamc.synth import make_synthesizer
+
+CLEAN = dataclasses.replace(
+    FIELD, cfo_max_hz=0.0, drift_max_hz=0.0, sro_max_ppm=0.0, rician_k=(1e6, 1e6),
+    path_gains=(1.0, 0.0, 0.0), phase_noise=(0.0, 0.0), iq_gain_db=0.0, iq_phase_deg=0.0,
+    dc_prob=0.0, quant_prob=0.0, adjacent_prob=0.0)
+
+
+def _frames(cls, n, snr=18, cfg=FIELD, seed=0):
+    syn = FieldSynthesizer(cfg)
+    y = torch.full((n,), CLASSES.index(cls))
+    x, params = syn.frames(y, torch.full((n,), float(snr)), torch.Generator().manual_seed(seed),
+                           return_params=True)
+    return (x[:, 0] + 1j * x[:, 1]).numpy(), params
+
+
+def test_reproducible_finite_and_every_class():
+    syn = FieldSynthesizer()
+    a, y, s = syn.random(400, seed=5)
+    b, _, _ = syn.random(400, seed=5)
+    assert torch.equal(a, b) and a.shape == (400, 2, 128) and torch.isfinite(a).all()
+    assert set(y.tolist()) == set(range(len(CLASSES)))
+    assert make_synthesizer("field").describe()["preset"] == "field"
+    assert make_synthesizer("rml2016").describe()["generator"] == "robustamc.synth"
+    with pytest.raises(ValueError, match="preset"):
+        make_synthesizer("sig53")
+
+
+def test_draws_stay_in_their_documented_ranges():
+    x, p = _frames("QPSK", 500)
+    assert (p["sps"] >= 4).all() and (p["sps"] <= 16).all()
+    assert p["sps"].max() / p["sps"].min() > 3           # the whole range is used
+    assert (p["rolloff"] >= 0.2).all() and (p["rolloff"] <= 0.5).all()
+    assert p["cfo_hz"].abs().max() <= 4000 and p["cfo_hz"].abs().max() > 3000
+    _, q = _frames("GFSK", 300)
+    assert (q["fsk_h"] >= 0.3).all() and (q["fsk_h"] <= 1.0).all()
+    assert (q["gfsk_bt"] >= 0.3).all() and (q["gfsk_bt"] <= 0.5).all()
+    share = p["quantised"].float().mean()
+    assert 0.4 < share < 0.6
+
+
+def test_symbol_rate_is_continuous_and_measurable():
+    """The symbol rate, read from the spectral line of |x|^2, matches each frame's drawn
+    samples per symbol (noise-free, impairment-free frames, roll-off 0.5)."""
+    cfg = dataclasses.replace(CLEAN, rolloff=(0.5, 0.5))
+    syn = FieldSynthesizer(cfg, window=1024)
+    y = torch.full((40,), CLASSES.index("QPSK"))
+    x, p = syn.frames(y, torch.full((40,), 100.0), torch.Generator().manual_seed(1),
+                      return_params=True)
+    z = (x[:, 0] + 1j * x[:, 1]).numpy()
+    env = np.abs(z) ** 2
+    spec = np.abs(np.fft.rfft(env - env.mean(1, keepdims=True), 8 * 1024, axis=1))
+    f = np.fft.rfftfreq(8 * 1024)
+    band = (f > 1 / 20) & (f < 1 / 3.5)
+    est = 1 / f[band][spec[:, band].argmax(1)]
+    assert np.allclose(est, p["sps"].numpy(), rtol=0.04), (est, p["sps"])
+
+
+def test_cpfsk_deviation_follows_index_and_rate():
+    """Peak instantaneous frequency of noise-free CPFSK is h / (2 sps) cycles per sample."""
+    z, p = _frames("CPFSK", 60, snr=100, cfg=CLEAN)
+    inst = np.angle(z[:, 1:] * np.conj(z[:, :-1])) / (2 * np.pi)
+    want = (p["fsk_h"] / (2 * p["sps"])).numpy()
+    assert np.allclose(np.abs(inst).max(1), want, rtol=0.02)
+
+
+def test_carrier_offset_is_where_it_says():
+    cfg = dataclasses.replace(CLEAN, cfo_max_hz=4000.0)
+    z, p = _frames("AM-DSB", 40, snr=100, cfg=cfg)
+    # AM-DSB's carrier is a spectral line at the offset
+    spec = np.abs(np.fft.fft(z, 16 * 128, axis=1))
+    f = np.fft.fftfreq(16 * 128) * 200e3
+    peak = f[spec.argmax(1)]
+    assert np.allclose(peak, p["cfo_hz"].numpy(), atol=200e3 / (16 * 128))
+
+
+def test_quantised_frames_sit_on_the_8_bit_grid():
+    z, p = _frames("QAM16", 200)
+    q = p["quantised"].numpy()
+    for frame in z[q][:20]:
+        levels = np.unique(np.round(frame.real / np.min(np.abs(frame.real[frame.real != 0])), 3))
+        assert len(np.unique(np.round(frame.real, 6))) <= 2 * 127 + 1
+        assert len(levels) > 5
