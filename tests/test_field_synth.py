@@ -91,3 +91,21 @@ def test_quantised_frames_sit_on_the_8_bit_grid():
         levels = np.unique(np.round(frame.real / np.min(np.abs(frame.real[frame.real != 0])), 3))
         assert len(np.unique(np.round(frame.real, 6))) <= 2 * 127 + 1
         assert len(levels) > 5
+
+
+def test_programs_take_the_preset_and_bundles_record_it(tmp_path):
+    from conftest import run_app
+    from robustamc.bundle import load_bundle
+    run_app("robustamc-train", "--preset", "field", "--out", tmp_path / "t", "--epochs", "1",
+            "--steps-per-epoch", "2", "--batch-size", "16", "--val-per-pair", "1",
+            "--warmup-steps", "1", "--no-progress")
+    meta = load_bundle(tmp_path / "t" / "compact.json").meta
+    assert meta["preset"] == "field" and meta["data"]["synthesizer"]["preset"] == "field"
+    assert meta["data"]["synthesizer"]["field"]["sps"] == [4.0, 16.0]
+    run_app("robustamc-dataset", "synth", "--preset", "field", "--per-pair", "1", "--out",
+            tmp_path / "d.npz", "--no-progress")
+    p = run_app("robustamc-dataset", "info", tmp_path / "d.npz")
+    assert "220 frames" in p.stdout
+    p = run_app("robustamc-evaluate", "compact", "--preset", "field", "--per-pair", "1",
+                "--attacks", "none", "--no-transfer", "--out", tmp_path / "e", "--no-progress")
+    assert "field preset" in (tmp_path / "e" / "report.md").read_text()

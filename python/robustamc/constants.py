@@ -12,6 +12,9 @@ WINDOW = 128
 SAMPLE_RATE = 200e3
 SAMPLES_PER_SYMBOL = 8
 RRC_ROLLOFF = 0.35
+#: Synthesiser presets: `rml2016` (RadioML 2016.10a's conventions) and `field` (what real
+#: receivers deliver; docs/ARCHITECTURE.md, "The model-input convention").
+PRESETS = ("rml2016", "field")
 
 #: Other names people give the classes (after case and '-', '_', ' ' are ignored).
 CLASS_ALIASES = {"FM": "WBFM", "WFM": "WBFM", "AM": "AM-DSB", "DSB": "AM-DSB", "SSB": "AM-SSB",

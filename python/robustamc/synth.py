@@ -18,8 +18,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .constants import (CLASSES, RRC_ROLLOFF, SAMPLE_RATE, SAMPLES_PER_SYMBOL, SNRS_DB,
-                        WINDOW)
+from .constants import (CLASSES, PRESETS, RRC_ROLLOFF, SAMPLE_RATE, SAMPLES_PER_SYMBOL,
+                        SNRS_DB, WINDOW)
 
 
 @dataclass(frozen=True)
@@ -298,11 +298,6 @@ def _interp(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     a = torch.gather(s, 1, i0)
     b = torch.gather(s, 1, i0 + 1)
     return a + (b - a) * frac
-
-
-#: Synthesiser presets: `rml2016` (RadioML 2016.10a's conventions, kept exactly for
-#: comparison with the literature) and `field` (what real receivers deliver; field_synth).
-PRESETS = ("rml2016", "field")
 
 
 def make_synthesizer(preset: str = "rml2016", **kw):

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .cli import add_common_args, command_line, fail, setup
 from .cli import parser as cli_parser
+from .constants import PRESETS
 
 DISTILL_DOC = """Distil a compact student from a (robust) teacher bundle and write a student bundle.
 
@@ -71,8 +72,12 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                         "'dim=40,mlp_dim=48' (transformer: dim, depth, heads, mlp_dim, patch, "
                         "embed_span, 0 = the patch alone; "
                         "baselines: width); for size studies")
+    p.add_argument("--preset", default="rml2016", choices=PRESETS,
+                   help="synthetic data: rml2016 (RadioML 2016.10a's conventions: 8 samples per "
+                        "symbol, within 100 Hz) or field (what real receivers deliver: 4-16 "
+                        "samples per symbol, +-4 kHz, receiver impairments; docs/DATA.md)")
     p.add_argument("--cfo-max-hz", type=float,
-                   help="synthetic data: carrier offset range +-Hz (default: the synthesiser's)")
+                   help="synthetic data: carrier offset range +-Hz (default: the preset's)")
     m = p.add_argument_group("method")
     m.add_argument("--method", default="attention" if distill else "standard",
                    choices=["standard", "pgd-at", "kd", "ard", "rslad", "attention"],
@@ -211,15 +216,21 @@ def main(argv=None, distill: bool = False):
         val, stream = pick(perm[:n_val]), FileStream(pick(perm[n_val:]), args.seed)
         val_desc = f"10% of {args.data} held out"
     else:
-        channel = DEFAULT_CHANNEL
-        if args.cfo_max_hz is not None:
-            channel = dataclasses.replace(channel, cfo_max_hz=args.cfo_max_hz)
-        synth = Synthesizer(channel=channel)
+        if args.preset == "field":
+            from .field_synth import FIELD, FieldSynthesizer
+            field = FIELD if args.cfo_max_hz is None else dataclasses.replace(
+                FIELD, cfo_max_hz=args.cfo_max_hz)
+            synth = FieldSynthesizer(field)
+        else:
+            channel = DEFAULT_CHANNEL
+            if args.cfo_max_hz is not None:
+                channel = dataclasses.replace(channel, cfo_max_hz=args.cfo_max_hz)
+            synth = Synthesizer(channel=channel)
         stream = SyntheticStream(args.seed, synth)
         val = synthesize_grid(args.val_per_pair, seed=args.seed + 1_000_003, synth=synth,
                               normalization=args.normalization)
-        val_desc = (f"synthetic grid, {args.val_per_pair} per (class, SNR), "
-                    f"seed {args.seed + 1_000_003}")
+        val_desc = (f"synthetic grid ({args.preset} preset), {args.val_per_pair} per "
+                    f"(class, SNR), seed {args.seed + 1_000_003}")
 
     if args.init:
         try:
@@ -276,6 +287,7 @@ def main(argv=None, distill: bool = False):
     extra = {"training_command": command_line(), "seed": args.seed,
              "train_config": cfg.to_dict(), "training_method": objective.describe(),
              "data": stream.describe(), "validation": val_desc,
+             "preset": "file" if args.data else args.preset,
              "metrics": {"clean_accuracy": acc["overall"], "mean_over_snr": acc["mean_over_snr"],
                          "high_snr_accuracy": acc["high_snr"], "by_snr": acc["by_snr"]}}
     if teacher is not None:
