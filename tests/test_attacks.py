@@ -116,3 +116,70 @@ def test_bad_attack_arguments(standard):
         craft(b.model, b.normalization, x, y, "deepfool", -20)
     with pytest.raises(ValueError, match="universal perturbation"):
         craft(b.model, b.normalization, x, y, "uap", -20)
+
+
+# --------------------------------------------------------------------------- APGD
+def test_apgd_checkpoints_follow_the_paper():
+    from robustamc.attacks import _checkpoints
+    assert _checkpoints(100) == [0, 22, 41, 57, 70, 80, 87, 93, 99]
+
+
+def test_dlr_loss_ignores_logit_shift_and_scale():
+    from robustamc.attacks import dlr_loss
+    torch.manual_seed(0)
+    z, y = torch.randn(16, 11), torch.randint(0, 11, (16,))
+    t = (y + 1) % 11
+    for target in (None, t):
+        a = dlr_loss(z, y, target)
+        assert torch.allclose(a, dlr_loss(3 * z + 5, y, target), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def robust_frames():
+    from robustamc.attacks import classifier_fn
+    from robustamc.bundle import load_bundle
+    from robustamc.datasets import synthesize_grid
+    b = load_bundle("compact-robust")
+    fs = synthesize_grid(1, seed=20261125)
+    keep = fs.snr >= 0
+    return classifier_fn(b.model, b.normalization), torch.from_numpy(fs.x[keep]), \
+        torch.from_numpy(fs.y[keep])
+
+
+def test_apgd_spends_the_budget_and_is_no_weaker_than_pgd(robust_frames):
+    """On the robust default: every APGD variant at -20 dB spends exactly the budget and
+    fools at least as many frames as PGD-20 with the same seed; the per-frame worst case is
+    below each."""
+    from robustamc.attacks import apgd, apgd_targeted, pgd, psr_db
+    fn, x, y = robust_frames
+    acc = {}
+    correct = {}
+    for name, make in [
+            ("pgd", lambda g: pgd(fn, x, y, -20, steps=20, generator=g)),
+            ("apgd-ce", lambda g: apgd(fn, x, y, -20, loss="ce", iters=100, generator=g)),
+            ("apgd-dlr", lambda g: apgd(fn, x, y, -20, loss="dlr", iters=100, generator=g)),
+            ("apgd-t", lambda g: apgd_targeted(fn, x, y, -20, targets=3, iters=100, generator=g))]:
+        d = make(torch.Generator().manual_seed(0))
+        assert torch.allclose(psr_db(x, d), torch.full((len(x),), -20.0), atol=1e-3)
+        with torch.no_grad():
+            correct[name] = fn(x + d).argmax(1) == y
+        acc[name] = correct[name].float().mean().item()
+    assert acc["apgd-ce"] <= acc["pgd"] and acc["apgd-t"] <= acc["pgd"]
+    worst = torch.stack(list(correct.values())).all(0).float().mean().item()
+    assert worst <= min(acc.values())
+    with pytest.raises(ValueError, match="target"):
+        apgd(fn, x, y, -20, loss="dlr-targeted")
+
+
+def test_evaluate_headline_is_the_worst_case(tmp_path, small_bundle):
+    from conftest import run_app
+    import json
+    out = tmp_path / "rep"
+    run_app("robustamc-evaluate", "compact-robust", "--out", out, "--per-pair", "1",
+            "--attack-per-pair", "1", "--attacks", "pgd", "apgd-ce", "apgd-t", "--apgd-iters", "5",
+            "--pgd-steps", "3", "--psr-db", "-20", "--no-transfer", "--no-progress")
+    m = json.loads((out / "metrics.json").read_text())["models"]["compact-robust"]["attacks"]
+    w = m["worst-case"]["-20"]
+    assert w["attacks"] == ["pgd", "apgd-ce", "apgd-t"]
+    assert w["mean_snr_ge0"] <= min(m[a]["-20"]["mean_snr_ge0"] for a in ("pgd", "apgd-ce", "apgd-t"))
+    assert "worst case per frame" in (out / "report.md").read_text()

@@ -155,6 +155,151 @@ def pgd(fn, x, y, psr, norm: str = "l2", steps: int = 10, step_size: float | Non
     return best.detach()
 
 
+# --------------------------------------------------------------------------- APGD
+def dlr_loss(logits: torch.Tensor, y: torch.Tensor, target: torch.Tensor | None = None
+             ) -> torch.Tensor:
+    """Difference-of-logits-ratio losses (Croce & Hein 2020, eqs. 5 and 6), per frame, to be
+    maximised. Untargeted: -(z_y - max_{i != y} z_i) / (z_pi1 - z_pi3); targeted at class t:
+    -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2). Both are invariant to shifting and scaling
+    the logits, so a model cannot hide behind logit scale (gradient masking by saturation)."""
+    srt = logits.sort(dim=1, descending=True).values
+    z_y = logits.gather(1, y[:, None])[:, 0]
+    if target is None:
+        other = logits.clone()
+        other.scatter_(1, y[:, None], -float("inf"))
+        return -(z_y - other.max(1).values) / (srt[:, 0] - srt[:, 2] + _TINY)
+    z_t = logits.gather(1, target[:, None])[:, 0]
+    return -(z_y - z_t) / (srt[:, 0] - (srt[:, 2] + srt[:, 3]) / 2 + _TINY)
+
+
+def _checkpoints(iters: int) -> list[int]:
+    """The iterations at which APGD checks its progress: p_0 = 0, p_1 = 0.22,
+    p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06), as fractions of `iters`."""
+    p = [0.0, 0.22]
+    while p[-1] < 1:
+        p.append(p[-1] + max(p[-1] - p[-2] - 0.03, 0.06))
+    return sorted({int(np.ceil(round(f * iters, 6))) for f in p if f <= 1})
+
+
+def apgd(fn, x, y, psr, loss: str = "ce", iters: int = 100, restarts: int = 1,
+         target: torch.Tensor | None = None, rho: float = 0.75, alpha: float = 0.75,
+         generator: torch.Generator | None = None) -> torch.Tensor:
+    """Auto-PGD in the L2 ball of PSR `psr` dB (Croce & Hein, ICML 2020, Algorithm 1).
+
+    Gradient ascent on `loss` ("ce", "dlr", or "dlr-targeted" with `target` classes) with
+    momentum `alpha`, a step size that starts at twice the radius and halves at checkpoints
+    where fewer than `rho` of the steps since the last one raised the loss (or nothing
+    improved and the step did not change), restarting from the best point then. Each frame
+    keeps its strongest perturbation over iterations and `restarts` random starts
+    (misclassified first, then highest loss), so a frame once misclassified stays so.
+    Returns delta on the sphere of the budget (the achieved PSR is the requested one).
+    """
+    if loss not in ("ce", "dlr", "dlr-targeted"):
+        raise ValueError(f"unknown APGD loss {loss!r} (ce, dlr, dlr-targeted)")
+    if (loss == "dlr-targeted") != (target is not None):
+        raise ValueError("dlr-targeted needs target classes, and only it takes them")
+    if iters < 1 or restarts < 1:
+        raise ValueError("iters and restarts must be >= 1")
+    x = x.detach()
+    eps = l2_budget(x, psr)
+    eps_b = _per_frame(eps)
+    checks = set(_checkpoints(iters)[1:])
+
+    def objective(logits):
+        if loss == "ce":
+            return F.cross_entropy(logits, y, reduction="none")
+        return dlr_loss(logits, y, target)
+
+    def project(d):
+        n = d.flatten(1).norm(dim=1)
+        return d * _per_frame(torch.clamp(eps / n.clamp_min(_TINY), max=1.0))
+
+    def value_and_grad(d):
+        with torch.enable_grad():
+            d = d.detach().requires_grad_(True)
+            logits = fn(x + d)
+            per = objective(logits)
+            (g,) = torch.autograd.grad(per.sum(), d)
+        return per.detach(), logits.detach(), g
+
+    best = torch.zeros_like(x)
+    best_score = torch.full((x.shape[0],), -float("inf"), device=x.device)
+
+    def keep(d, per, logits):
+        nonlocal best, best_score
+        sc = per + (logits.argmax(1) != y).float() * 1e6   # misclassified ranks first
+        better = sc > best_score
+        best[better], best_score[better] = d[better], sc[better]
+
+    for _ in range(restarts):
+        r = torch.randn(x.shape, generator=generator).to(x)
+        u = torch.rand(x.shape[0], generator=generator).to(x)
+        d = eps_b * _l2_unit(r) * u.view(-1, 1, 1)            # uniform radius in the ball
+        eta = 2 * eps_b                                       # step size, per frame
+        per, logits, g = value_and_grad(d)
+        keep(d, per, logits)
+        d_max, f_max, g_max = d.clone(), per.clone(), g
+        d_prev = d
+        d = project(d + eta * _l2_unit(g, generator))         # the first step: no momentum
+        f_prev = f_max.clone()
+        per, logits, g = value_and_grad(d)
+        keep(d, per, logits)
+        up = (per > f_prev).float()        # steps that raised the loss since the checkpoint
+        f_prev = per
+        improved = per > f_max
+        d_max[improved], f_max[improved] = d[improved], per[improved]
+        g_max = torch.where(_per_frame(improved.float()) > 0, g, g_max)
+        last_check, eta_halved_last = 0, torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
+        f_max_at_check = f_max.clone()
+        for k in range(1, iters):
+            z = project(d + eta * _l2_unit(g, generator))
+            d_next = project(d + alpha * (z - d) + (1 - alpha) * (d - d_prev))
+            d_prev, d = d, d_next
+            per, logits, g = value_and_grad(d)
+            keep(d, per, logits)
+            up += (per > f_prev).float()
+            f_prev = per
+            improved = per > f_max
+            d_max[improved], f_max[improved] = d[improved], per[improved]
+            g_max = torch.where(_per_frame(improved.float()) > 0, g, g_max)
+            if k in checks:
+                steps = k - last_check
+                cond1 = up < rho * steps
+                cond2 = (~eta_halved_last) & (f_max_at_check >= f_max)
+                halve = cond1 | cond2
+                eta = torch.where(_per_frame(halve.float()) > 0, eta / 2, eta)
+                # restart the halved frames from their best point so far
+                d = torch.where(_per_frame(halve.float()) > 0, d_max, d)
+                g = torch.where(_per_frame(halve.float()) > 0, g_max, g)
+                d_prev = torch.where(_per_frame(halve.float()) > 0, d_max, d_prev)
+                eta_halved_last, f_max_at_check = halve, f_max.clone()
+                up = torch.zeros_like(up)
+                last_check = k
+    return (eps_b * _l2_unit(best, generator)).detach()
+
+
+def apgd_targeted(fn, x, y, psr, targets: int = 3, iters: int = 100, restarts: int = 1,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """APGD with the targeted DLR loss, once for each of the `targets` classes the model
+    ranks highest after the true one on the clean frame; per frame the strongest result."""
+    with torch.no_grad():
+        logits = fn(x)
+    ranked = logits.clone()
+    ranked.scatter_(1, y[:, None], -float("inf"))
+    order = ranked.argsort(dim=1, descending=True)
+    best = torch.zeros_like(x)
+    best_score = torch.full((x.shape[0],), -float("inf"), device=x.device)
+    for i in range(min(targets, logits.shape[1] - 1)):
+        d = apgd(fn, x, y, psr, loss="dlr-targeted", iters=iters, restarts=restarts,
+                 target=order[:, i], generator=generator)
+        with torch.no_grad():
+            lg = fn(x + d)
+        sc = F.cross_entropy(lg, y, reduction="none") + (lg.argmax(1) != y).float() * 1e6
+        better = sc > best_score
+        best[better], best_score[better] = d[better], sc[better]
+    return best
+
+
 def gaussian(x: torch.Tensor, psr, generator: torch.Generator | None = None) -> torch.Tensor:
     """White Gaussian noise at exactly the given PSR per frame: the jamming baseline."""
     r = torch.randn(x.shape, generator=generator).to(x)
