@@ -1,0 +1,117 @@
+"""Conditioning detected signals into the model-input convention (docs/ARCHITECTURE.md):
+each one moved to 0 Hz, filtered, and resampled so that its occupied bandwidth fills
+TARGET_FILL of the model's rate.
+
+`Channelizer` does it for any number of signals at once by fast convolution (overlap-save):
+one FFT of each input block serves every signal, each of which takes the bins around its
+centre, weights them by its channel filter and returns to the time domain with a short
+inverse FFT at its own output rate. The mixing, the filter and the resampling are that one
+step, so the cost per signal is a small fraction of the shared FFT.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Occupied bandwidth as a fraction of the model's rate after conditioning (40 kHz at 200 kHz:
+#: a 35 % roll-off RRC signal at 6.75 samples per symbol, inside the field preset's 4-16).
+TARGET_FILL = 0.2
+#: The channel filter passes +-PASS of the output rate flat and is zero from +-0.5: with the
+#: signal at TARGET_FILL, neighbours further than 2.5 bandwidths away are removed.
+PASS = 0.4
+
+
+@dataclass
+class _Channel:
+    center_bin: int
+    bins: int                  # M: output samples per input block of N
+    response: np.ndarray       # (M,) channel filter over the selected bins, fftshifted order
+    next_block: int            # index of the next input block to extract
+    first_sample: int          # input sample of this channel's output sample 0
+
+
+class Channelizer:
+    """Extracts channels from a complex stream at `in_rate`.
+
+    `add(key, center_hz, bandwidth_hz, first_sample)` opens a channel whose output rate is
+    `bandwidth_hz / fill` (so the signal fills `fill` of it), from `first_sample` on when the
+    last `history_blocks` input blocks still hold it; `process(x)` returns {key: new output
+    samples} for every open channel; `out_rate(key)` and `sample_of(key, i)` map output
+    sample i back to the input stream. Centres are rounded to the FFT's bins (in_rate / nfft,
+    62.5 Hz at 2.048 Msps with the default size)."""
+
+    def __init__(self, in_rate: float, nfft: int = 1 << 15, overlap: float = 0.25,
+                 fill: float = TARGET_FILL, history_blocks: int = 8):
+        if not (np.isfinite(in_rate) and in_rate > 0):
+            raise ValueError(f"sample rate must be a positive number of Hz, got {in_rate!r}")
+        self.rate, self.N, self.fill = float(in_rate), int(nfft), float(fill)
+        self.V = int(round(self.N * overlap / 4)) * 4     # samples each block overlaps the last
+        self.H = self.N - self.V                          # new samples per block
+        # the filter is zero-phase, so its circular wrap reaches both ends of a block: each
+        # block starts V/2 samples before the H it delivers and ends V/2 after them
+        self._buf = np.zeros(self.V // 2, np.complex64)
+        self._blocks = deque(maxlen=history_blocks)       # (block index, spectrum)
+        self._next = 0                                    # index of the next block to make
+        self.channels: dict = {}
+
+    def add(self, key, center_hz: float, bandwidth_hz: float, first_sample: int = 0) -> float:
+        """Open a channel; returns its output rate (Hz)."""
+        if not (np.isfinite(bandwidth_hz) and bandwidth_hz > 0):
+            raise ValueError(f"bandwidth must be a positive number of Hz, got {bandwidth_hz!r}")
+        out = min(bandwidth_hz / self.fill, self.rate)
+        m = max(16, min(self.N, int(round(self.N * out / self.rate / 4)) * 4))
+        k = np.arange(m) - m // 2
+        f = np.abs(k) / m                                  # fraction of the output rate
+        resp = np.where(f <= PASS, 1.0, 0.5 * (1 + np.cos(np.pi * (f - PASS) / (0.5 - PASS))))
+        resp[f >= 0.5] = 0.0
+        block = max(int(first_sample) // self.H, self._blocks[0][0] if self._blocks else self._next)
+        centre = int(round(center_hz / self.rate * self.N))
+        self.channels[key] = _Channel(centre, m, resp.astype(np.float32), block, block * self.H)
+        return m * self.rate / self.N
+
+    def remove(self, key) -> None:
+        self.channels.pop(key, None)
+
+    def out_rate(self, key) -> float:
+        return self.channels[key].bins * self.rate / self.N
+
+    def center_hz(self, key) -> float:
+        return self.channels[key].center_bin * self.rate / self.N
+
+    def sample_of(self, key, i) -> float:
+        """Input sample index of output sample `i` of channel `key`."""
+        ch = self.channels[key]
+        return ch.first_sample + i * self.N / ch.bins
+
+    def process(self, x: np.ndarray) -> dict:
+        """Feed input samples; returns {key: output samples made now} (open channels)."""
+        self._buf = np.concatenate((self._buf, np.asarray(x, np.complex64)))
+        new = []
+        while len(self._buf) >= self.N:
+            new.append((self._next, np.fft.fft(self._buf[:self.N])))
+            self._next += 1
+            self._buf = self._buf[self.H:]
+        blocks = list(self._blocks) + new   # the history, then every block made now
+        self._blocks.extend(new)
+        out = {}
+        for key, ch in self.channels.items():
+            pieces = [self._extract(ch, j, spec) for j, spec in blocks if j >= ch.next_block]
+            ch.next_block = max(ch.next_block, self._next)
+            out[key] = np.concatenate(pieces) if pieces else np.zeros(0, np.complex64)
+        return out
+
+    def _extract(self, ch: _Channel, j: int, spec: np.ndarray) -> np.ndarray:
+        """Output of block j (input samples j*H - V/2 ... j*H - V/2 + N) for one channel: its
+        bins, filtered, back to time at M/N of the input rate, the circular-wrap parts cut
+        (what remains is input samples j*H ... j*H + H)."""
+        m, n = ch.bins, self.N
+        idx = (ch.center_bin + np.arange(m) - m // 2) % n
+        sel = np.fft.ifftshift(spec[idx] * ch.response)      # bin 0 = the channel's centre
+        y = np.fft.ifft(sel) * (m / n)
+        # the block's time origin is its first sample: rotate so that the mixing phase is
+        # continuous from block to block (x[k] exp(-2 pi i c k / N) for the stream's k)
+        y *= np.exp(-2j * np.pi * ((ch.center_bin * (j * self.H - self.V // 2)) % n) / n)
+        a = self.V // 2 * m // n                             # the circular-wrap samples
+        return y[a:a + self.H * m // n].astype(np.complex64)

@@ -1,0 +1,255 @@
+"""Finding signals in a wideband stream: a running power spectrum, its noise floor, regions
+above the floor, and tracks that make each signal one detection from its start to its end.
+
+No GNU Radio, NumPy only. `Detector.process(samples)` takes any number of samples and
+returns the tracks that started, were updated and ended in them (see `Track`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Settings of the detector; frequencies are fractions of the sample rate unless named
+    in Hz. Defaults suit 1-20 Msps radios carrying 10-500 kbaud signals."""
+
+    nfft: int = 4096                 # FFT size (500 Hz bins at 2.048 Msps)
+    average: int = 2                 # FFTs per spectrum (Welch; 4 ms at 2.048 Msps)
+    smoothing: float = 0.5           # weight of each new spectrum in the running average
+    threshold_db: float = 8.0        # a bin above floor + this seeds a region
+    extend_db: float = 4.0           # ... and bins above floor + this extend it (hysteresis)
+    floor_window: float = 0.25       # width of the sliding window the floor is estimated in
+    floor_percentile: float = 20.0   # percentile of the spectrum within that window
+    gap_bins: int = 4                # regions closer than this are one signal
+    # A region no wider than a pure tone's main lobe in the Blackman-Harris window (8 bins,
+    # whatever its level: the side lobes are 92 dB down) is a carrier or a DC spike, not a
+    # modulated signal; signals need 10 kbaud or more at the default 500 Hz bins.
+    tone_bins: int = 11
+    on_spectra: int = 2              # spectra in a row a region must be seen to start a track
+    off_spectra: int = 6             # spectra without it before a track ends
+    guard: float = 0.02              # band edges (fraction of the rate) left out (filter roll-off)
+
+
+@dataclass
+class Track:
+    """One detected signal. Frequencies are offsets from the stream's centre (Hz)."""
+
+    id: int
+    center_hz: float
+    bandwidth_hz: float
+    snr_db: float
+    start: int                       # first sample of the first spectrum it was seen in
+    stop: int                        # last sample of the latest spectrum it was seen in
+    seen: int = 1                    # spectra it was seen in
+    missed: int = 0                  # spectra in a row without it
+    confirmed: bool = False
+    history: list = field(default_factory=list, repr=False)   # (center, bandwidth, snr)
+
+
+@dataclass
+class Region:
+    lo: int                          # first bin (in fftshifted order)
+    hi: int                          # last bin, inclusive
+    center_bin: float
+    bandwidth_bins: float
+    snr_db: float
+
+
+class Detector:
+    """Running spectrum, noise floor and signal tracks of a complex stream at `samp_rate`."""
+
+    def __init__(self, samp_rate: float, config: DetectorConfig = DetectorConfig()):
+        if not (np.isfinite(samp_rate) and samp_rate > 0):
+            raise ValueError(f"sample rate must be a positive number of Hz, got {samp_rate!r}")
+        if config.nfft < 16 or config.average < 1:
+            raise ValueError("nfft must be >= 16 and average >= 1")
+        self.rate, self.cfg = float(samp_rate), config
+        self.win = _blackman_harris(config.nfft).astype(np.float32)
+        self.enbw = float(np.sum(self.win ** 2) / np.sum(self.win) ** 2 * config.nfft)
+        self.block = config.nfft * config.average
+        self._buf = np.zeros(0, np.complex64)
+        self._pos = 0                   # sample index of _buf[0]
+        self.psd = None                 # running average spectrum (fftshifted, linear)
+        self.floor = None               # noise floor per bin (linear)
+        self.tracks: list[Track] = []
+        self._next_id = 1
+        self.counters = dict(spectra=0, nonfinite_blocks=0, regions=0, tones_rejected=0,
+                             tracks_started=0, tracks_ended=0)
+
+    # ------------------------------------------------------------------ spectra
+    def bin_hz(self, b: float) -> float:
+        """Frequency offset (Hz) of fftshifted bin position `b`."""
+        return (b - self.cfg.nfft / 2) * self.rate / self.cfg.nfft
+
+    def process(self, x: np.ndarray):
+        """Feed samples; returns (started, updated, ended) lists of tracks for the spectra
+        completed by them. Started tracks are confirmed ones seen for the first time."""
+        self._buf = np.concatenate((self._buf, np.asarray(x, np.complex64)))
+        started, updated, ended = [], [], []
+        while len(self._buf) >= self.block:
+            blk, self._buf = self._buf[:self.block], self._buf[self.block:]
+            start = self._pos
+            self._pos += self.block
+            if not np.isfinite(blk).all():
+                # a block with NaN/Inf says nothing about the band: skip it, count it
+                self.counters["nonfinite_blocks"] += 1
+                continue
+            s, u, e = self._spectrum(blk, start)
+            started += s
+            updated += u
+            ended += e
+        return started, updated, ended
+
+    def _spectrum(self, blk, start):
+        c = self.cfg
+        f = np.fft.fft(blk.reshape(c.average, c.nfft) * self.win, axis=1)
+        p = np.fft.fftshift(np.mean(np.abs(f) ** 2, axis=0)).astype(np.float64)
+        self.psd = p if self.psd is None else (1 - c.smoothing) * self.psd + c.smoothing * p
+        floor = self._floor(self.psd)
+        self.floor = floor if self.floor is None else 0.8 * self.floor + 0.2 * floor
+        self.counters["spectra"] += 1
+        regions = self._regions(self.psd, self.floor)
+        return self._track(regions, start, start + self.block - 1)
+
+    def _floor(self, psd):
+        """Noise floor per bin: a low percentile of the spectrum in a sliding window (so a
+        band whose floor tilts, as an RTL-SDR's does at its edges, is followed)."""
+        c = self.cfg
+        n = len(psd)
+        w = min(n, max(8, int(c.floor_window * n)))
+        step = max(1, w // 8)
+        wins = np.lib.stride_tricks.sliding_window_view(psd, w)[::step]   # (k, w), no copy
+        vals = np.percentile(wins, c.floor_percentile, axis=1)
+        centres = np.arange(len(vals)) * step + (w - 1) / 2
+        floor = np.interp(np.arange(n), centres, vals)   # flat beyond the outermost windows
+        # the percentile of noise-only bins sits below the mean of the exponential-like PSD
+        # distribution; scale it so that the floor is the noise's mean level
+        return floor * self._percentile_bias()
+
+    def _percentile_bias(self) -> float:
+        """mean / percentile of averaged noise power (chi-square with 2*K*average degrees
+        of freedom, approximated by simulation once)."""
+        if not hasattr(self, "_bias"):
+            rng = np.random.default_rng(0)
+            c = self.cfg
+            # K averaged FFTs, then a running average of weight a: variance a / (2 - a) of one
+            # spectrum's, i.e. 2 K (2 - a) / a degrees of freedom
+            dof = max(2.0, 2 * c.average * (2 - c.smoothing) / c.smoothing)
+            v = rng.chisquare(dof, 200_000) / dof
+            self._bias = 1.0 / np.percentile(v, self.cfg.floor_percentile)
+        return self._bias
+
+    # ------------------------------------------------------------------ regions
+    def _regions(self, psd, floor):
+        c = self.cfg
+        n = len(psd)
+        ratio = psd / np.maximum(floor, 1e-30)
+        seed = ratio > 10 ** (c.threshold_db / 10)
+        grow = ratio > 10 ** (c.extend_db / 10)
+        guard = int(np.ceil(c.guard * n))
+        seed[:guard] = seed[n - guard:] = False
+        grow[:guard] = grow[n - guard:] = False
+        # close small gaps in the grow mask, then keep its runs that contain a seed
+        runs = _runs(grow)
+        merged = []
+        for lo, hi in runs:
+            if merged and lo - merged[-1][1] - 1 < c.gap_bins:
+                merged[-1][1] = hi
+            else:
+                merged.append([lo, hi])
+        out = []
+        for lo, hi in merged:
+            if not seed[lo:hi + 1].any():
+                continue
+            if hi - lo + 1 <= c.tone_bins:
+                self.counters["tones_rejected"] += 1
+                continue
+            excess = np.maximum(psd[lo:hi + 1] - floor[lo:hi + 1], 0)
+            total = excess.sum()
+            if total <= 0:
+                continue
+            # occupied bandwidth (ITU-R SM.328): the span holding 99 % of the power above the
+            # floor, 0.5 % left out on each side
+            cum = np.cumsum(excess) / total
+            a = lo + np.searchsorted(cum, 0.005)
+            b = lo + np.searchsorted(cum, 0.995)
+            centre = lo + np.sum(np.arange(len(excess)) * excess) / total
+            width = max(1.0, b - a + 1 - self.enbw)   # the window's own spread removed
+            snr = 10 * np.log10(total / max(floor[lo:hi + 1].sum(), 1e-30) + 1e-12)
+            out.append(Region(lo, hi, centre, width, float(snr)))
+        self.counters["regions"] += len(out)
+        return out
+
+    # ------------------------------------------------------------------ tracks
+    def _track(self, regions, first, last):
+        c = self.cfg
+        hz = self.rate / c.nfft
+        started, updated, ended = [], [], []
+        unmatched = list(regions)
+        for t in self.tracks:
+            tc, half = t.center_hz / hz + c.nfft / 2, max(t.bandwidth_hz / hz / 2, 1.0)
+            best = None
+            for r in unmatched:
+                if r.lo - c.gap_bins <= tc + half and r.hi + c.gap_bins >= tc - half:
+                    if best is None or abs(r.center_bin - tc) < abs(best.center_bin - tc):
+                        best = r
+            if best is None:
+                t.missed += 1
+                continue
+            unmatched.remove(best)
+            t.history.append((self.bin_hz(best.center_bin), best.bandwidth_bins * hz, best.snr_db))
+            t.history = t.history[-16:]
+            h = np.array(t.history)
+            t.center_hz, t.bandwidth_hz, t.snr_db = (float(np.median(h[:, 0])),
+                                                     float(np.median(h[:, 1])),
+                                                     float(np.median(h[:, 2])))
+            t.stop, t.seen, t.missed = last, t.seen + 1, 0
+            if not t.confirmed and t.seen >= c.on_spectra:
+                t.confirmed = True
+                self.counters["tracks_started"] += 1
+                started.append(t)
+            elif t.confirmed:
+                updated.append(t)
+        for r in unmatched:
+            t = Track(self._next_id, self.bin_hz(r.center_bin), r.bandwidth_bins * hz,
+                      r.snr_db, first, last,
+                      history=[(self.bin_hz(r.center_bin), r.bandwidth_bins * hz, r.snr_db)])
+            self._next_id += 1
+            if c.on_spectra <= 1:
+                t.confirmed = True
+                self.counters["tracks_started"] += 1
+                started.append(t)
+            self.tracks.append(t)
+        keep = []
+        for t in self.tracks:
+            if t.missed >= c.off_spectra or (not t.confirmed and t.missed > 0):
+                if t.confirmed:
+                    self.counters["tracks_ended"] += 1
+                    ended.append(t)
+            else:
+                keep.append(t)
+        self.tracks = keep
+        return started, updated, ended
+
+    def close(self):
+        """End every open track (the stream ended); returns them."""
+        ended = [t for t in self.tracks if t.confirmed]
+        self.counters["tracks_ended"] += len(ended)
+        self.tracks = []
+        return ended
+
+
+def _blackman_harris(n: int) -> np.ndarray:
+    """4-term Blackman-Harris window: side lobes 92 dB down, so a strong signal does not
+    leak over a weak neighbour."""
+    k = 2 * np.pi * np.arange(n) / n
+    return 0.35875 - 0.48829 * np.cos(k) + 0.14128 * np.cos(2 * k) - 0.01168 * np.cos(3 * k)
+
+
+def _runs(mask: np.ndarray) -> list[list[int]]:
+    """[lo, hi] (inclusive) of each run of True in `mask`."""
+    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return [[int(a), int(b) - 1] for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1))]

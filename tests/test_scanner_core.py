@@ -1,0 +1,136 @@
+"""The wideband scanner's core (robustamc.spectrum): the channelizer's exactness, detection
+of every signal of a scene with its centre, bandwidth and times, what is not a signal, bad
+input, and the scanner's events with batched inference. Small scenes; the full-size table
+is scripts/scan_scenes.py."""
+import numpy as np
+import pytest
+
+from robustamc.spectrum.condition import Channelizer
+from robustamc.spectrum.detect import Detector
+from robustamc.spectrum.scanner import Scanner
+from robustamc.spectrum.scene import SceneSignal, make_scene
+
+RATE = 2.048e6
+
+
+def test_channelizer_moves_filters_and_resamples_exactly_across_any_chunking():
+    n = 300_000
+    t = np.arange(n)
+    x = np.exp(2j * np.pi * (300e3 + 1234.5) / RATE * t + 0.3j).astype(np.complex64)
+    x += 10 * np.exp(2j * np.pi * (300e3 + 120e3) / RATE * t).astype(np.complex64)  # neighbour
+    outs = []
+    for chunk in (1000, 30_000, n):
+        ch = Channelizer(RATE)
+        rate = ch.add("a", 300e3, 20e3)
+        y = np.concatenate([ch.process(x[i:i + chunk])["a"] for i in range(0, n, chunk)])
+        outs.append(y)
+    assert rate == pytest.approx(100e3, rel=0.01)
+    assert all(np.array_equal(outs[0], o) for o in outs[1:])   # chunking changes nothing
+    y = outs[0][100:]
+    assert np.abs(np.abs(y) - 1).max() < 1e-3        # the 10x neighbour 6 bandwidths away: gone
+    d = np.angle(y[1:] * np.conj(y[:-1])) * rate / (2 * np.pi)
+    assert np.allclose(d, 1234.5 + 300e3 - ch.center_hz("a"), atol=1.0)   # continuous phase
+    k = 5000
+    s = int(round(ch.sample_of("a", k)))
+    ref = np.exp(2j * np.pi * (1234.5 + 300e3 - ch.center_hz("a")) / RATE * s + 0.3j)
+    assert abs(outs[0][k] - ref) < 1e-3                # output sample k is input sample s
+
+
+SCENE = [SceneSignal("QPSK", -600e3, 50e3, 20), SceneSignal("BPSK", -300e3, 20e3, 18, 0.05, 0.3),
+         SceneSignal("GFSK", 150e3, 30e3, 15), SceneSignal("QAM16", 450e3, 100e3, 22),
+         SceneSignal("8PSK", 750e3, 12e3, 16, 0.1, None)]
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return make_scene(RATE, 0.4, SCENE, seed=1)
+
+
+def _run_detector(x, chunk=50_000):
+    det = Detector(RATE)
+    started, ended = [], []
+    for i in range(0, len(x), chunk):
+        s, _, e = det.process(x[i:i + chunk])
+        started += s
+        ended += e
+    ended += det.close()
+    return det, started, ended
+
+
+def test_every_signal_found_once_with_centre_bandwidth_and_times(scene):
+    x, truth = scene
+    det, started, ended = _run_detector(x)
+    assert len(started) == len(truth) == len(ended)
+    for tr in truth:
+        t = min(ended, key=lambda t: abs(t.center_hz - tr["center_hz"]))
+        assert abs(t.center_hz - tr["center_hz"]) < tr["bandwidth_hz"] / 4
+        assert t.bandwidth_hz == pytest.approx(tr["bandwidth_hz"], rel=0.25)
+        assert abs(t.start / RATE - tr["start_s"]) < 0.01
+        assert abs((t.stop + 1) / RATE - tr["stop_s"]) < 0.03
+        assert t.snr_db > 8
+
+
+def test_tones_dc_noise_zeros_and_nan_are_not_signals():
+    rng = np.random.default_rng(0)
+    n = int(0.3 * RATE)
+    noise = ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)).astype(np.complex64)
+    tone = 30 * np.exp(2j * np.pi * 250e3 / RATE * np.arange(n))
+    x = (noise + tone + 5.0).astype(np.complex64)           # a carrier and a DC spike
+    det, started, _ = _run_detector(x)
+    assert not started and det.counters["tones_rejected"] > 0
+    det, started, _ = _run_detector(noise)                    # a band full of noise
+    assert not started
+    det, started, _ = _run_detector(np.zeros(n, np.complex64))
+    assert not started
+    bad = noise.copy()
+    bad[1000:3000] = np.nan
+    det, started, _ = _run_detector(bad)
+    assert not started and det.counters["nonfinite_blocks"] >= 1
+
+
+def test_a_strong_signal_does_not_hide_a_weak_neighbour_two_channels_away():
+    sigs = [SceneSignal("QPSK", 0.0, 50e3, 45), SceneSignal("BPSK", 140e3, 25e3, 12)]
+    x, truth = make_scene(RATE, 0.3, sigs, seed=4)
+    _, started, _ = _run_detector(x)
+    centres = sorted(t.center_hz for t in started)
+    assert len(centres) == 2 and abs(centres[1] - 140e3) < 25e3 / 4
+
+
+class CountingClassifier:
+    """A FrameClassifier stand-in that counts its calls (batched inference)."""
+
+    def __init__(self):
+        from robustamc.inference import FrameClassifier
+        self.inner = FrameClassifier("compact")
+        self.window, self.classes, self.calls = self.inner.window, self.inner.classes, 0
+
+    def classify(self, w):
+        self.calls += 1
+        return self.inner.classify(w)
+
+
+def test_scanner_events_ids_and_batched_inference(scene):
+    x, truth = scene
+    clf = CountingClassifier()
+    sc = Scanner(RATE, clf, average=4, interval_s=0.02)
+    events, calls = [], 0
+    for i in range(0, len(x), 65536):
+        before = clf.calls
+        events += sc.process(x[i:i + 65536])
+        assert clf.calls - before <= 1                    # one call per chunk, all signals
+    events += sc.close()
+    decisions = [e for e in events if e["type"] == "decision"]
+    ends = [e for e in events if e["type"] == "end"]
+    assert len(ends) == len(truth)
+    ids = {e["id"] for e in ends}
+    assert {e["id"] for e in decisions} == ids            # ids stable over a signal's life
+    for e in decisions:
+        assert set(e) >= {"label", "confidence", "probabilities", "center_hz", "bandwidth_hz",
+                          "snr_db", "first_sample", "time_s", "id"}
+        assert len(e["probabilities"]) == 11 and e["windows"] == 4
+    # about one decision every 20 ms of each signal's life
+    for end in ends:
+        n = sum(e["id"] == end["id"] for e in decisions)
+        life = end["stop_s"] - end["start_s"]
+        assert 0.6 * life / 0.02 <= n <= life / 0.02 + 2
+    assert sc.counters["nonfinite_samples"] == 0
