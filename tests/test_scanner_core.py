@@ -134,3 +134,43 @@ def test_scanner_events_ids_and_batched_inference(scene):
         life = end["stop_s"] - end["start_s"]
         assert 0.6 * life / 0.02 <= n <= life / 0.02 + 2
     assert sc.counters["nonfinite_samples"] == 0
+
+
+def test_classify_scan_writes_detections_and_sigmf_boxes_that_train(tmp_path):
+    """robustamc-classify --scan on a SigMF recording of a scene: JSON and CSV detections,
+    a SigMF copy with time-frequency boxes that validates and trains."""
+    import csv
+    import json
+
+    from sigmf import sigmffile
+
+    from conftest import run_app
+    from robustamc.recordings import SigMFWriter
+    x, truth = make_scene(RATE, 0.3, SCENE[:3], seed=2)
+    w = SigMFWriter(tmp_path / "band", RATE, center_freq=433.9e6)
+    w.write(x)
+    w.close()
+    meta = tmp_path / "band.sigmf-meta"
+    p = run_app("robustamc-classify", meta, "--scan", "--out", tmp_path / "d.json",
+                "--annotate", tmp_path / "boxes.sigmf-meta", "--bundle", "compact",
+                "--no-progress")
+    assert "3 signals" in p.stdout
+    dets = json.loads((tmp_path / "d.json").read_text())["detections"]
+    assert len(dets) == 3
+    for d in dets:
+        assert set(d) >= {"start_s", "stop_s", "center_hz", "frequency_hz", "bandwidth_hz",
+                          "label", "confidence", "snr_db", "probabilities"}
+        assert d["frequency_hz"] == pytest.approx(433.9e6 + d["center_hz"])
+    copy = tmp_path / "boxes.sigmf-meta"
+    sigmffile.fromfile(str(copy)).validate()
+    boxes = json.loads(copy.read_text())["annotations"]
+    assert len(boxes) == 3 and all(433.0e6 < b["core:freq_lower_edge"] < b["core:freq_upper_edge"]
+                                   < 435e6 for b in boxes)
+    run_app("robustamc-classify", meta, "--scan", "--out", tmp_path / "d.csv", "--no-progress",
+            "--bundle", "compact")
+    rows = list(csv.DictReader(open(tmp_path / "d.csv")))
+    assert len(rows) == 3 and "p_QPSK" in rows[0] and rows[0]["frequency_hz"]
+    # the boxes are training data: each is cut out by the scanner's own conditioning
+    from robustamc.datasets import load_frames
+    fs = load_frames(copy)
+    assert len(fs) > 100 and np.isfinite(fs.x).all()

@@ -500,11 +500,26 @@ def _sigmf_version() -> str:
     return __specification__
 
 
+def _condition_box(rec: Recording, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The signal inside frequency edges lo..hi (absolute Hz when the recording has a centre
+    frequency, else offsets) of samples x, in the model-input convention."""
+    from .spectrum.condition import Channelizer
+    base = rec.center_freq or 0.0
+    if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+        raise RecordingError(f"{rec.path}: frequency edges {lo}..{hi} are not a band")
+    ch = Channelizer(rec.samp_rate)
+    ch.add(0, (lo + hi) / 2 - base, hi - lo)
+    pad = np.zeros(ch.N, np.complex64)   # flush the last block
+    return np.concatenate([ch.process(x)[0], ch.process(pad)[0]])[:int(
+        len(x) * ch.out_rate(0) / rec.samp_rate)]
+
+
 def labelled_windows(rec: Recording, window: int, rate: float | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut (x float32 (N, 2, window), class index, SNR dB) from a SigMF recording's annotations
     whose core:label is one of CLASSES: whole windows inside each annotation, resampled to
-    `rate` first when it differs from the recording's. SNR comes from robustamc:snr_db
+    `rate` first when it differs from the recording's; an annotation with frequency edges
+    (a box in a wideband recording) is conditioned as the scanner conditions it. SNR comes from robustamc:snr_db
     (rounded), else -1 meaning unknown."""
     if rec.kind != "sigmf":
         raise RecordingError(f"{rec.path}: labelled windows need a SigMF recording")
@@ -526,7 +541,12 @@ def labelled_windows(rec: Recording, window: int, rate: float | None = None
                                  f"core:sample_count {count!r}; a count is an integer >= 0")
         count = min(count, rec.n_samples - start)   # an annotation may run past the end
         x = rec.read(start, count)
-        if rate is not None and abs(rate / rec.samp_rate - 1) > 1e-6:
+        lo_edge, hi_edge = a.get("core:freq_lower_edge"), a.get("core:freq_upper_edge")
+        if lo_edge is not None and hi_edge is not None:
+            # a time-frequency box in a wideband recording (robustamc-classify --scan): the
+            # scanner's own conditioning cuts the signal out, so training sees what it leaves
+            x = _condition_box(rec, x, float(lo_edge), float(hi_edge))
+        elif rate is not None and abs(rate / rec.samp_rate - 1) > 1e-6:
             rs = Resampler(rec.samp_rate, rate)
             y = rs.process(np.concatenate((x, np.zeros(int(np.ceil(rs.delay)), np.complex64))))
             x = y[int(round(rs.delay * rs.up / rs.down)):][:int(count * rs.up / rs.down)]
