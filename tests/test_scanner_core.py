@@ -132,7 +132,7 @@ def test_scanner_events_ids_and_batched_inference(scene):
     for end in ends:
         n = sum(e["id"] == end["id"] for e in decisions)
         life = end["stop_s"] - end["start_s"]
-        assert 0.6 * life / 0.02 <= n <= life / 0.02 + 2
+        assert 0.6 * life / 0.02 <= n <= life / 0.02 + 3   # + the block before its start
     assert sc.counters["nonfinite_samples"] == 0
 
 

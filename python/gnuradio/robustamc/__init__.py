@@ -20,6 +20,7 @@ from .modulation_classifier import modulation_classifier  # noqa: F401,E402
 from .stock_modulation_source import stock_modulation_source  # noqa: F401,E402
 from .adversarial_injector import adversarial_injector  # noqa: F401,E402
 from .sigmf_recorder import sigmf_recorder  # noqa: F401,E402
+from .signal_scanner import signal_scanner  # noqa: F401,E402
 
 try:  # the Qt display needs PyQt5 (GNU Radio's QT GUI); the other blocks do not
     from .label_display import label_display  # noqa: F401

@@ -17,8 +17,9 @@ class DetectorConfig:
     in Hz. Defaults suit 1-20 Msps radios carrying 10-500 kbaud signals."""
 
     nfft: int = 4096                 # FFT size (500 Hz bins at 2.048 Msps)
-    average: int = 2                 # FFTs per spectrum (Welch; 4 ms at 2.048 Msps)
-    smoothing: float = 0.5           # weight of each new spectrum in the running average
+    average: int = 4                 # FFTs per spectrum (Welch; 8 ms at 2.048 Msps)
+    smoothing: float = 1.0           # weight of each new spectrum in a running average (1: none,
+                                     # so a signal's end is seen within one spectrum)
     threshold_db: float = 8.0        # a bin above floor + this seeds a region
     extend_db: float = 4.0           # ... and bins above floor + this extend it (hysteresis)
     floor_window: float = 0.25       # width of the sliding window the floor is estimated in
@@ -29,7 +30,7 @@ class DetectorConfig:
     # modulated signal; signals need 10 kbaud or more at the default 500 Hz bins.
     tone_bins: int = 11
     on_spectra: int = 2              # spectra in a row a region must be seen to start a track
-    off_spectra: int = 6             # spectra without it before a track ends
+    off_spectra: int = 3             # spectra without it before a track ends
     guard: float = 0.02              # band edges (fraction of the rate) left out (filter roll-off)
 
 

@@ -1,0 +1,107 @@
+"""The signal_scanner block on wideband scenes made by GNU Radio's own blocks: stock
+modulators at their own symbol rates, moved to their own frequencies, bursts, noise."""
+import numpy as np
+import pytest
+
+gr = pytest.importorskip("gnuradio.gr", reason="GNU Radio is not installed here")
+from gnuradio import analog, blocks, filter  # noqa: E402
+import pmt  # noqa: E402
+
+RATE = 2.048e6
+
+
+def stock_signal(robustamc, mod, sps, center_hz, seed):
+    """A stock modulator (8 samples per symbol at 200 kHz) brought to `sps` samples per
+    symbol at RATE and moved to `center_hz`: a hier block of GNU Radio blocks."""
+    hb = gr.hier_block2(f"sig{seed}", gr.io_signature(0, 0, 0),
+                        gr.io_signature(1, 1, gr.sizeof_gr_complex))
+    src = robustamc.stock_modulation_source(mod, seed=seed)
+    resamp = filter.pfb.arb_resampler_ccf(sps / 8.0)
+    lo = analog.sig_source_c(RATE, analog.GR_COS_WAVE, center_hz, 1.0)
+    mix = blocks.multiply_cc()
+    hb.connect(src, resamp, (mix, 0))
+    hb.connect(lo, (mix, 1))
+    hb.connect(mix, hb)
+    return hb
+
+
+def run_scene(robustamc, signals, seconds, noise=0.02, extra=None, **kw):
+    """signals: (mod, sps at RATE, centre Hz, amplitude, on from s, off at s or None)."""
+    tb = gr.top_block()
+    n = int(seconds * RATE)
+    add = blocks.add_cc()
+    noise_src = analog.noise_source_c(analog.GR_GAUSSIAN, noise, 7)
+    tb.connect(noise_src, (add, 0))
+    for i, (mod, sps, fc, amp, on, off) in enumerate(signals):
+        s = stock_signal(robustamc, mod, sps, fc, seed=i + 1)
+        gain = blocks.multiply_const_cc(amp)
+        a, b = int(on * RATE), n if off is None else int(off * RATE)
+        gate = blocks.vector_source_c([0.0] * a + [1.0] * (b - a) + [0.0] * (n - b), False)
+        burst = blocks.multiply_cc()
+        tb.connect(s, gain, (burst, 0))
+        tb.connect(gate, (burst, 1))
+        tb.connect(burst, (add, i + 1))
+    head = blocks.head(gr.sizeof_gr_complex, n)
+    scanner = robustamc.signal_scanner(samp_rate=RATE, center_freq=100e6, **kw)
+    dbg = blocks.message_debug()
+    chain = [add, head] + ([extra] if extra is not None else []) + [scanner]
+    tb.connect(*chain, blocks.null_sink(gr.sizeof_gr_complex))
+    tb.msg_connect(scanner, "signals", dbg, "store")
+    tb.run()
+    # the "end" messages of signals still on at the end of the stream are published when the
+    # flowgraph stops, and delivered asynchronously
+    import time
+    deadline, last = time.time() + 5, -1
+    while time.time() < deadline and dbg.num_messages() != last:
+        last = dbg.num_messages()
+        time.sleep(0.2)
+    msgs = [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())]
+    return scanner, msgs
+
+
+@pytest.fixture(scope="module")
+def three_signals(gr_robustamc):
+    # QPSK at 64 kbaud, a GFSK burst at 40 kbaud, 8PSK at 128 kbaud (sps at 2.048 Msps)
+    # every one ends inside the stream: GNU Radio may stop the message receivers before the
+    # scanner's stop() reports the signals still on at the end of a finite stream
+    sig = [("QPSK", 32.0, -500e3, 1.0, 0.0, 0.4), ("GFSK", 51.2, 200e3, 1.0, 0.1, 0.3),
+           ("8PSK", 16.0, 600e3, 1.0, 0.05, 0.38)]
+    return sig, run_scene(gr_robustamc, sig, 0.45, bundle="compact")
+
+
+def test_every_stock_signal_found_once_with_its_frequency_and_an_end(three_signals):
+    sig, (scanner, msgs) = three_signals
+    ends = [m for m in msgs if m["type"] == "end"]
+    decisions = [m for m in msgs if m["type"] == "decision"]
+    assert len(ends) == 3, [(m["center_hz"], m["bandwidth_hz"]) for m in ends]
+    for mod, sps, fc, *_ in sig:
+        e = min(ends, key=lambda m: abs(m["center_hz"] - fc))
+        bw = RATE / sps * 1.35
+        assert abs(e["center_hz"] - fc) < bw / 4
+        assert e["frequency_hz"] == pytest.approx(100e6 + e["center_hz"])
+        assert 0.5 * bw < e["bandwidth_hz"] < 1.5 * bw
+    for (mod, sps, fc, amp, on, off) in sig:
+        e = min(ends, key=lambda m: abs(m["center_hz"] - fc))
+        assert abs(e["start_s"] - on) < 0.02 and abs(e["stop_s"] - off) < 0.02
+    for m in decisions:
+        assert m["label"] and len(m["probabilities"]) == 11 and m["id"] in {e["id"] for e in ends}
+    assert scanner.stats()["detector_tracks_started"] == 3
+
+
+def test_noise_zeros_and_nan_make_no_signals(gr_robustamc):
+    scanner, msgs = run_scene(gr_robustamc, [], 0.2)
+    assert msgs == [] and scanner.stats()["samples"] == int(0.2 * RATE)
+    scanner, msgs = run_scene(gr_robustamc, [], 0.2, noise=0.0)
+    assert msgs == []
+    nan = blocks.multiply_const_cc(float("nan"))
+    scanner, msgs = run_scene(gr_robustamc, [], 0.1, extra=nan)
+    assert msgs == [] and scanner.stats()["nonfinite_samples"] == int(0.1 * RATE)
+
+
+def test_bad_parameters_fail_at_construction(gr_robustamc):
+    with pytest.raises(ValueError, match="samp_rate"):
+        gr_robustamc.signal_scanner(samp_rate=0)
+    with pytest.raises(ValueError, match="nfft"):
+        gr_robustamc.signal_scanner(nfft=1000)
+    with pytest.raises(ValueError, match="bundle"):
+        gr_robustamc.signal_scanner(bundle="/nonexistent.json")
