@@ -105,3 +105,59 @@ def test_bad_parameters_fail_at_construction(gr_robustamc):
         gr_robustamc.signal_scanner(nfft=1000)
     with pytest.raises(ValueError, match="bundle"):
         gr_robustamc.signal_scanner(bundle="/nonexistent.json")
+
+
+def render_scene_display(robustamc, path, seconds=0.5):
+    """A scene of stock modulators through the scanner into the waterfall, rendered
+    offscreen to `path`; returns the display block and the scanner's messages."""
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PyQt5 import QtWidgets
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    sig = [("QPSK", 32.0, -500e3, 1.0, 0.0, None), ("GFSK", 51.2, 200e3, 1.0, 0.1, 0.3),
+           ("8PSK", 16.0, 600e3, 1.0, 0.05, None)]
+    tb = gr.top_block()
+    n = int(seconds * RATE)
+    add = blocks.add_cc()
+    tb.connect(analog.noise_source_c(analog.GR_GAUSSIAN, 0.02, 7), (add, 0))
+    for i, (mod, sps, fc, amp, on, off) in enumerate(sig):
+        a, b = int(on * RATE), n if off is None else int(off * RATE)
+        gate = blocks.vector_source_c([0.0] * a + [1.0] * (b - a) + [0.0] * (n - b), False)
+        burst = blocks.multiply_cc()
+        tb.connect(stock_signal(robustamc, mod, sps, fc, seed=i + 1), (burst, 0))
+        tb.connect(gate, (burst, 1))
+        tb.connect(burst, (add, i + 1))
+    head = blocks.head(gr.sizeof_gr_complex, n)
+    scanner = robustamc.signal_scanner(samp_rate=RATE, center_freq=433.9e6, bundle="compact")
+    disp = robustamc.scanner_display(samp_rate=RATE, center_freq=433.9e6, rows=200,
+                                     rows_per_s=400, title="stock modulators, 2.048 Msps")
+    tb.connect(add, head, scanner, disp)
+    tb.msg_connect(scanner, "signals", disp, "signals")
+    tb.run()
+    app.processEvents()
+    w = disp.widget()
+    w.resize(800, 480)
+    assert w.grab().save(str(path))
+    return disp, w
+
+
+def test_waterfall_boxes_every_detected_signal(gr_robustamc, tmp_path):
+    from PyQt5 import QtGui
+    path = tmp_path / "waterfall.png"
+    disp, w = render_scene_display(gr_robustamc, path)
+    assert disp.shown > 10 and disp.refused == 0
+    assert len(w.signals) == 3
+    img = QtGui.QImage(str(path)).convertToFormat(QtGui.QImage.Format_RGB32)
+    px = np.frombuffer(img.constBits().asstring(img.byteCount()), np.uint8).reshape(
+        img.height(), img.width(), 4)[..., :3][..., ::-1]
+    from robustamc.constants import CLASSES
+    from gnuradio.robustamc.scanner_display import _COLOURS
+    for s in w.signals.values():
+        colour = QtGui.QColor(_COLOURS[CLASSES.index(s["label"]) % len(_COLOURS)])
+        rgb = np.array([colour.red(), colour.green(), colour.blue()])
+        x0 = int((s["center"] - s["bw"] / 2) / RATE * 800 + 400) - 3   # the box sits 3 px out
+        column = px[20:460, max(0, x0 - 2):x0 + 3]
+        # the box's left edge: a vertical run of the label's colour
+        assert (np.abs(column.astype(int) - rgb).sum(-1) < 60).any(axis=1).sum() > 20, s
+    disp._on_signal(pmt.to_pmt({"type": "decision", "id": 1, "center_hz": float("nan")}))
+    assert disp.refused == 1

@@ -22,8 +22,9 @@ from .adversarial_injector import adversarial_injector  # noqa: F401,E402
 from .sigmf_recorder import sigmf_recorder  # noqa: F401,E402
 from .signal_scanner import signal_scanner  # noqa: F401,E402
 
-try:  # the Qt display needs PyQt5 (GNU Radio's QT GUI); the other blocks do not
+try:  # the Qt displays need PyQt5 (GNU Radio's QT GUI); the other blocks do not
     from .label_display import label_display  # noqa: F401
+    from .scanner_display import scanner_display  # noqa: F401
 except ModuleNotFoundError as e:
     if e.name not in ("PyQt5", "PyQt5.QtCore"):
         raise
