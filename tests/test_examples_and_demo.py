@@ -185,3 +185,31 @@ def test_attack_demo_runs_headless_and_the_robust_model_holds(gr_robustamc):
     assert counts["off", "display_standard"] > 0.9 and counts["off", "display_robust"] > 0.9
     assert counts["pgd", "display_standard"] < 0.2
     assert counts["pgd", "display_robust"] > counts["pgd", "display_standard"] + 0.3
+
+
+SCAN_RUN = r"""
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+sys.path.insert(0, sys.argv[1])
+from PyQt5 import Qt
+app = Qt.QApplication([])
+import scanner_simulated
+tb = scanner_simulated.scanner_simulated(n_samples=int(sys.argv[2]))
+tb.start()
+tb.wait()
+app.processEvents()
+w = tb.display.widget()
+print("boxes", len(w.signals), "shown", tb.display.shown, "tracks",
+      tb.scanner.stats()["detector_tracks_started"])
+"""
+
+
+def test_simulated_scan_flowgraph_runs_headless(gr_robustamc):
+    """The QT GUI scanning example, offscreen, 0.4 s of its 2.048 Msps band: the scanner
+    finds its five stock modulators once each and the waterfall boxes them."""
+    p = subprocess.run([sys.executable, "-u", "-c", SCAN_RUN, str(ROOT / "examples"),
+                        str(int(0.4 * 2.048e6))], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    line = next(l for l in p.stdout.splitlines() if l.startswith("boxes"))
+    _, boxes, _, shown, _, tracks = line.split()
+    assert int(boxes) == 5 and int(tracks) == 5 and int(shown) > 20
