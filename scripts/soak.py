@@ -10,7 +10,6 @@ number of samples, sampling this process's resident memory (VmRSS) every --every
 Prints one Markdown table per block: samples through, RSS (MB), and the growth from the first
 sample after warm-up; a flat RSS means no leak per window, per decision or per message.
 """
-import argparse
 import time
 
 import numpy as np

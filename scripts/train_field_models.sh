@@ -5,10 +5,12 @@
 # run it again after an interruption (a session's end) and it continues where it stopped;
 # stages whose bundle exists are skipped. Logs: runs/field/*.log.
 #
-# Stage 1 (in parallel, measured wall-clock in docs/MODELS.md when done):
-#   teacher  30 x 500 steps from the shipped teacher, lr 1e-3
-#   compact  40 x 800 steps from the shipped compact, lr 1.5e-3
-# Later stages (KD from the field teacher, the robust pair) are added as stage 1 lands.
+# In parallel, one thread each (wall-clock on this machine in docs/MODELS.md):
+#   teacher   30 x 500 steps from the shipped teacher, lr 1e-3            (~100 min)
+#   compact   40 x 800 steps from the shipped compact, lr 1.5e-3         (~30 min), then
+#   compact2  40 x 800 steps warm restart from it, lr 7.5e-4, new data   (~30 min)
+# Later stages (KD from the field teacher, the robust pair) are added as these land.
+# ONLY="compact2" (space-separated names) runs just those stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -18,6 +20,7 @@ mkdir -p runs/field
 # stage NAME ARGS...: train into runs/field/NAME (bundle runs/field/NAME/NAME.json), resuming
 stage() {
     local name=$1; shift
+    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
     local out=runs/field/$name
     if [ -f "$out/$name.json" ]; then echo "$name: done ($out/$name.json)"; return; fi
     local resume=()
@@ -29,6 +32,10 @@ stage() {
 
 stage teacher --init $D/teacher.json --epochs 30 --steps-per-epoch 500 --batch-size 256 \
     --lr 1e-3 --warmup-steps 500 --seed 11 &
-stage compact --init $D/compact.json --epochs 40 --steps-per-epoch 800 --batch-size 256 \
-    --lr 1.5e-3 --warmup-steps 500 --seed 12 &
+(
+    stage compact --init $D/compact.json --epochs 40 --steps-per-epoch 800 --batch-size 256 \
+        --lr 1.5e-3 --warmup-steps 500 --seed 12
+    stage compact2 --init runs/field/compact/compact.json --epochs 40 --steps-per-epoch 800 \
+        --batch-size 256 --lr 7.5e-4 --warmup-steps 500 --seed 13
+) &
 wait

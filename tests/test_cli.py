@@ -125,7 +125,7 @@ def test_evaluate_writes_report(tmp_path, small_bundle):
     assert metrics["frames"] == 2 * 11 * 20
     m = metrics["models"]["seed2/tiny"]
     assert set(m["clean"]["by_snr"]) == {str(s) for s in range(-20, 20, 2)}
-    assert set(m["attacks"]) == {"fgm", "pgd", "gaussian", "uap"}
+    assert set(m["attacks"]) == {"fgm", "pgd", "gaussian", "uap", "worst-case"}
     assert set(m["attacks"]["pgd"]) == {"-25", "-15"}
     g = metrics["groups"]["tiny"]
     assert len(g["members"]) == 2 and g["clean"]["mean_over_snr"][1] == 0.0  # same weights

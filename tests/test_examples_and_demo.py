@@ -213,3 +213,11 @@ def test_simulated_scan_flowgraph_runs_headless(gr_robustamc):
     line = next(l for l in p.stdout.splitlines() if l.startswith("boxes"))
     _, boxes, _, shown, _, tracks = line.split()
     assert int(boxes) == 5 and int(tracks) == 5 and int(shown) > 20
+
+
+def test_scanning_demo_finds_and_tabulates_the_band(gr_robustamc):
+    p = run_app("robustamc-demo", "--scan", "--fast", "--seconds", "0.8", "--quiet")
+    rows = [l for l in p.stdout.splitlines() if l.startswith("| ") and "kbaud" not in l]
+    assert len(rows) == 5                                  # one per signal sent
+    assert all(r.split("|")[4].strip() != "-" for r in rows), p.stdout   # each one found
+    assert "found 5 signals (5 sent)" in p.stdout

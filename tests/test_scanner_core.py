@@ -113,7 +113,7 @@ def test_scanner_events_ids_and_batched_inference(scene):
     x, truth = scene
     clf = CountingClassifier()
     sc = Scanner(RATE, clf, average=4, interval_s=0.02)
-    events, calls = [], 0
+    events = []
     for i in range(0, len(x), 65536):
         before = clf.calls
         events += sc.process(x[i:i + 65536])

@@ -226,7 +226,6 @@ def apgd(fn, x, y, psr, loss: str = "ce", iters: int = 100, restarts: int = 1,
     best_score = torch.full((x.shape[0],), -float("inf"), device=x.device)
 
     def keep(d, per, logits):
-        nonlocal best, best_score
         sc = per + (logits.argmax(1) != y).float() * 1e6   # misclassified ranks first
         better = sc > best_score
         best[better], best_score[better] = d[better], sc[better]

@@ -29,21 +29,37 @@ def _constellation(name):
 class stock_modulation_source(gr.hier_block2):
     """Baseband `modulation` (one of robustamc's 11 classes) from stock GNU Radio blocks.
 
-    Output: complex at the model rate (200 kHz), 8 samples per symbol, scaled to unit mean
-    power. Digital classes take random bytes through digital.generic_mod (RRC, roll-off
+    Output: complex at `samp_rate` (the model's 200 kHz by default), 8 samples per symbol,
+    scaled to unit mean power; a digital class with `samples_per_symbol` other than 8 is
+    made at 8 and resampled to it (pfb arbitrary resampler: any symbol rate, fractional ones
+    too; the analog classes keep their audio and deviation in Hz), and with `center_hz` the
+    output is moved there (a rotator): the pieces of a wideband scene. Digital classes take random bytes through digital.generic_mod (RRC, roll-off
     0.35), digital.gfsk_mod (BT 0.35, h 0.5) or analog.cpfsk_bc (h 0.5); analog classes take a
     three-tone audio test signal (300, 1100, 2300 Hz) through analog.wfm_tx (75 kHz
     deviation), an AM-DSB chain (1 + 0.8 a(t)) or a Hilbert-filter upper-sideband SSB chain.
     """
 
-    def __init__(self, modulation="QPSK", seed=0, samp_rate=200e3):
+    def __init__(self, modulation="QPSK", seed=0, samp_rate=200e3,
+                 samples_per_symbol=float(_SPS), center_hz=0.0):
         gr.hier_block2.__init__(self, "stock_modulation_source", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
         modulation = class_name(modulation)   # ValueError names the classes
+        sps = float(samples_per_symbol)
+        if not (math.isfinite(sps) and 2.0 <= sps <= 10_000):
+            raise ValueError(f"samples_per_symbol must be in 2..10000, got {samples_per_symbol!r}")
+        if not (math.isfinite(float(center_hz)) and abs(float(center_hz)) < float(samp_rate) / 2):
+            raise ValueError(f"center_hz {center_hz!r} is outside the band (+-samp_rate / 2)")
         self.modulation = modulation
+        digital_class = modulation not in ("AM-DSB", "AM-SSB", "WBFM")
+        resample = digital_class and sps != _SPS
         chain = self._build(modulation, int(seed), float(samp_rate))
         self.gain = blocks.multiply_const_cc(1.0 / math.sqrt(self._power(modulation, samp_rate)))
-        self.connect(*chain, self.gain, self)
+        chain.append(self.gain)
+        if resample:
+            chain.append(filter.pfb.arb_resampler_ccf(sps / _SPS))
+        if center_hz:
+            chain.append(blocks.rotator_cc(2 * math.pi * float(center_hz) / float(samp_rate)))
+        self.connect(*chain, self)
 
     @staticmethod
     def _build(name, seed, rate):

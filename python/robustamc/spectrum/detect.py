@@ -29,6 +29,11 @@ class DetectorConfig:
     # whatever its level: the side lobes are 92 dB down) is a carrier or a DC spike, not a
     # modulated signal; signals need 10 kbaud or more at the default 500 Hz bins.
     tone_bins: int = 11
+    sidelobe_db: float = 15.0        # a region this much weaker than a neighbour's peak,
+    sidelobe_reach: float = 4.0      # within this many of its bandwidths, and mirrored on its
+                                     # other side, is that neighbour's side lobe
+    absorb: float = 1.0              # regions within this many bandwidths of a track's centre
+                                     # are that signal's fragments
     on_spectra: int = 2              # spectra in a row a region must be seen to start a track
     off_spectra: int = 3             # spectra without it before a track ends
     guard: float = 0.02              # band edges (fraction of the rate) left out (filter roll-off)
@@ -57,6 +62,8 @@ class Region:
     center_bin: float
     bandwidth_bins: float
     snr_db: float
+    peak: float = 0.0                # largest spectrum / floor ratio in it
+    level: float = 0.0               # mean ratio over it
 
 
 class Detector:
@@ -78,7 +85,7 @@ class Detector:
         self.tracks: list[Track] = []
         self._next_id = 1
         self.counters = dict(spectra=0, nonfinite_blocks=0, regions=0, tones_rejected=0,
-                             tracks_started=0, tracks_ended=0)
+                             sidelobes_rejected=0, tracks_started=0, tracks_ended=0)
 
     # ------------------------------------------------------------------ spectra
     def bin_hz(self, b: float) -> float:
@@ -180,9 +187,40 @@ class Detector:
             centre = lo + np.sum(np.arange(len(excess)) * excess) / total
             width = max(1.0, b - a + 1 - self.enbw)   # the window's own spread removed
             snr = 10 * np.log10(total / max(floor[lo:hi + 1].sum(), 1e-30) + 1e-12)
-            out.append(Region(lo, hi, centre, width, float(snr)))
+            r = Region(lo, hi, centre, width, float(snr))
+            r.peak = float(ratio[lo:hi + 1].max())
+            r.level = float(ratio[lo:hi + 1].mean())
+            out.append(r)
+        out = self._drop_sidelobes(out, ratio)
         self.counters["regions"] += len(out)
         return out
+
+    def _drop_sidelobes(self, regions, ratio):
+        """Regions that are another's spectral side lobes, not signals: far weaker than it
+        (by `sidelobe_db`), within `sidelobe_reach` of its bandwidths, and mirrored on its
+        other side at a like level (a modulated signal's lobes come in pairs, as CPFSK's do;
+        a weak neighbour two channels away has no mirror and stays)."""
+        c = self.cfg
+        n = len(ratio)
+        keep = []
+        for r in regions:
+            lobe = False
+            for s in regions:
+                if s is r or s.peak < r.peak * 10 ** (c.sidelobe_db / 10):
+                    continue
+                d = r.center_bin - s.center_bin
+                if abs(d) > c.sidelobe_reach * max(s.bandwidth_bins, 4.0):
+                    continue
+                a = int(round(s.center_bin - d - (r.hi - r.lo) / 2))
+                b = int(round(s.center_bin - d + (r.hi - r.lo) / 2))
+                if 0 <= a and b < n and ratio[a:b + 1].mean() >= r.level / 4:
+                    lobe = True
+                    break
+            if lobe:
+                self.counters["sidelobes_rejected"] += 1
+            else:
+                keep.append(r)
+        return keep
 
     # ------------------------------------------------------------------ tracks
     def _track(self, regions, first, last):
@@ -190,17 +228,29 @@ class Detector:
         hz = self.rate / c.nfft
         started, updated, ended = [], [], []
         unmatched = list(regions)
+        # each region goes to the nearest track whose band it overlaps; a track keeps its
+        # widest region as this spectrum's measurement, and the others are fragments of the
+        # same signal (an FM or AM signal's spectrum breaks up as its audio moves), absorbed
+        # rather than started as tracks of their own
+        claims: dict[int, list] = {}
+        for r in regions:
+            best, dist = None, None
+            for t in self.tracks:
+                tc = t.center_hz / hz + c.nfft / 2
+                reach = max(t.bandwidth_hz / hz, 4.0) * c.absorb
+                if r.lo - c.gap_bins <= tc + reach and r.hi + c.gap_bins >= tc - reach:
+                    d = abs(r.center_bin - tc)
+                    if best is None or d < dist:
+                        best, dist = t, d
+            if best is not None:
+                claims.setdefault(best.id, []).append(r)
+                unmatched.remove(r)
         for t in self.tracks:
-            tc, half = t.center_hz / hz + c.nfft / 2, max(t.bandwidth_hz / hz / 2, 1.0)
-            best = None
-            for r in unmatched:
-                if r.lo - c.gap_bins <= tc + half and r.hi + c.gap_bins >= tc - half:
-                    if best is None or abs(r.center_bin - tc) < abs(best.center_bin - tc):
-                        best = r
-            if best is None:
+            mine = claims.get(t.id)
+            if not mine:
                 t.missed += 1
                 continue
-            unmatched.remove(best)
+            best = max(mine, key=lambda r: r.bandwidth_bins)
             t.history.append((self.bin_hz(best.center_bin), best.bandwidth_bins * hz, best.snr_db))
             t.history = t.history[-16:]
             h = np.array(t.history)
