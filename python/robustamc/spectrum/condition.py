@@ -23,6 +23,19 @@ TARGET_FILL = 0.2
 PASS = 0.4
 
 
+def _fast_size(n: int) -> int:
+    """The smallest multiple of 4 >= n with no prime factor above 5."""
+    m = (n + 3) // 4 * 4
+    while True:
+        k = m
+        for f in (2, 3, 5):
+            while k % f == 0:
+                k //= f
+        if k == 1:
+            return m
+        m += 4
+
+
 @dataclass
 class _Channel:
     center_bin: int
@@ -61,7 +74,9 @@ class Channelizer:
         if not (np.isfinite(bandwidth_hz) and bandwidth_hz > 0):
             raise ValueError(f"bandwidth must be a positive number of Hz, got {bandwidth_hz!r}")
         out = min(bandwidth_hz / self.fill, self.rate)
-        m = max(16, min(self.N, int(round(self.N * out / self.rate / 4)) * 4))
+        # bins for that rate, rounded up to a size whose inverse FFT is fast (2^a 3^b 5^c, a
+        # multiple of 4 so that the block's wrap-around cut is whole samples)
+        m = min(self.N, _fast_size(max(16, int(np.ceil(self.N * out / self.rate)))))
         k = np.arange(m) - m // 2
         f = np.abs(k) / m                                  # fraction of the output rate
         resp = np.where(f <= PASS, 1.0, 0.5 * (1 + np.cos(np.pi * (f - PASS) / (0.5 - PASS))))
