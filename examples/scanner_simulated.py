@@ -207,6 +207,8 @@ class scanner_simulated(gr.top_block, Qt.QWidget):
 
     def set_center_freq(self, center_freq):
         self.center_freq = center_freq
+        self.scanner.set_center_freq(self.center_freq)
+        self.display.set_center_freq(self.center_freq)
 
 
 

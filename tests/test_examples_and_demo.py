@@ -221,3 +221,38 @@ def test_scanning_demo_finds_and_tabulates_the_band(gr_robustamc):
     assert len(rows) == 5                                  # one per signal sent
     assert all(r.split("|")[4].strip() != "-" for r in rows), p.stdout   # each one found
     assert "found 5 signals (5 sent)" in p.stdout
+
+
+RTL_SCAN_RUN = RTL_RUN.split("import rtlsdr_classification")[0] + r"""
+import rtlsdr_scanner
+tb = rtlsdr_scanner.rtlsdr_scanner(radio_rate=1.024e6)
+tb.start()
+tb.wait()
+app.processEvents()
+print("boxes", len(tb.display.widget().signals), "tracks",
+      tb.scanner.stats()["detector_tracks_started"])
+"""
+
+
+def test_rtlsdr_scanner_finds_a_burst_in_a_recorded_band(gr_robustamc, tmp_path):
+    """rtlsdr_scanner with the stand-in radio playing a recorded band: the QPSK burst 100 kHz
+    off centre is found once and boxed."""
+    from robustamc.recordings import Resampler
+    from test_recordings import continuous
+    rate, offset = 1.024e6, 100e3
+    burst = Resampler(200e3, rate).process(continuous("QPSK", 200))
+    burst /= np.sqrt(np.mean(np.abs(burst) ** 2))
+    n = int(0.4 * rate)
+    rng = np.random.default_rng(0)
+    x = ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) * np.sqrt(0.5 * 1e-3)
+         ).astype(np.complex64)
+    start = int(0.15 * rate)
+    t = np.arange(len(burst)) / rate
+    x[start:start + len(burst)] += 0.3 * burst * np.exp(2j * np.pi * offset * t)
+    np.save(tmp_path / "band.npy", x)
+    p = subprocess.run([sys.executable, "-u", "-c", RTL_SCAN_RUN, str(ROOT / "examples"),
+                        str(tmp_path / "band.npy"), str(offset)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    line = next(l for l in p.stdout.splitlines() if l.startswith("boxes"))
+    assert line.split() == ["boxes", "1", "tracks", "1"], p.stdout

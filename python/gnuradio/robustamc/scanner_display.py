@@ -198,6 +198,10 @@ class scanner_display(gr.sync_block):
     def widget(self):
         return self._widget
 
+    def set_center_freq(self, center_freq):
+        """Centre frequency (Hz) the axis is labelled with; 0 = offsets."""
+        self._widget.center_freq = float(center_freq)
+
     def work(self, input_items, output_items):
         x = input_items[0]
         base = self.nitems_read(0)

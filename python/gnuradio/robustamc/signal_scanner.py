@@ -65,6 +65,11 @@ class signal_scanner(gr.sync_block):
         self.message_port_register_out(self.port)
         self.messages = 0
 
+    def set_center_freq(self, center_freq):
+        """The stream's centre frequency (Hz; 0 = unknown) for absolute frequencies, as a
+        GRC slider or a retune sets it (an rx_freq tag does the same)."""
+        self.center_freq = float(center_freq) or None
+
     def stats(self):
         """Counters: samples, nonfinite_samples, decisions, signals_ended, signals_skipped,
         and the detector's (spectra, tones_rejected, tracks_started, ...), messages."""

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+
+#
+# SPDX-License-Identifier: GPL-3.0
+#
+# GNU Radio Python Flow Graph
+# Title: RTL-SDR wideband scan
+# Author: gr-robustamc authors
+# Description: RTL-SDR (SoapySDR) at 2.4 Msps -> Signal Scanner -> boxed waterfall: every signal in the band found, named and boxed, each scanner message printed. Tune the centre frequency and gain with the sliders; the threshold slider sets how far over the noise floor a signal must rise. Only receive.
+# GNU Radio version: 3.10.5.1
+
+from packaging.version import Version as StrictVersion
+
+if __name__ == '__main__':
+    import ctypes
+    import sys
+    if sys.platform.startswith('linux'):
+        try:
+            x11 = ctypes.cdll.LoadLibrary('libX11.so')
+            x11.XInitThreads()
+        except:
+            print("Warning: failed to XInitThreads()")
+
+from gnuradio import blocks
+from gnuradio import gr
+from gnuradio.filter import firdes
+from gnuradio.fft import window
+import sys
+import signal
+from PyQt5 import Qt
+from argparse import ArgumentParser
+from gnuradio.eng_arg import eng_float, intx
+from gnuradio import eng_notation
+from gnuradio import robustamc
+from gnuradio import soapy
+from gnuradio.qtgui import Range, RangeWidget
+from PyQt5 import QtCore
+
+
+
+from gnuradio import qtgui
+
+class rtlsdr_scanner(gr.top_block, Qt.QWidget):
+
+    def __init__(self, radio_rate=2.4e6, center_freq=433.92e6, rf_gain=30, ppm=0):
+        gr.top_block.__init__(self, "RTL-SDR wideband scan", catch_exceptions=True)
+        Qt.QWidget.__init__(self)
+        self.setWindowTitle("RTL-SDR wideband scan")
+        qtgui.util.check_set_qss()
+        try:
+            self.setWindowIcon(Qt.QIcon.fromTheme('gnuradio-grc'))
+        except:
+            pass
+        self.top_scroll_layout = Qt.QVBoxLayout()
+        self.setLayout(self.top_scroll_layout)
+        self.top_scroll = Qt.QScrollArea()
+        self.top_scroll.setFrameStyle(Qt.QFrame.NoFrame)
+        self.top_scroll_layout.addWidget(self.top_scroll)
+        self.top_scroll.setWidgetResizable(True)
+        self.top_widget = Qt.QWidget()
+        self.top_scroll.setWidget(self.top_widget)
+        self.top_layout = Qt.QVBoxLayout(self.top_widget)
+        self.top_grid_layout = Qt.QGridLayout()
+        self.top_layout.addLayout(self.top_grid_layout)
+
+        self.settings = Qt.QSettings("GNU Radio", "rtlsdr_scanner")
+
+        try:
+            if StrictVersion(Qt.qVersion()) < StrictVersion("5.0.0"):
+                self.restoreGeometry(self.settings.value("geometry").toByteArray())
+            else:
+                self.restoreGeometry(self.settings.value("geometry"))
+        except:
+            pass
+
+        ##################################################
+        # Parameters
+        ##################################################
+        self.radio_rate = radio_rate
+        self.center_freq = center_freq
+        self.rf_gain = rf_gain
+        self.ppm = ppm
+
+        ##################################################
+        # Variables
+        ##################################################
+        self.threshold_db = threshold_db = 8
+        self.gain = gain = rf_gain
+        self.freq = freq = center_freq
+
+        ##################################################
+        # Blocks
+        ##################################################
+
+        self._threshold_db_range = Range(4, 30, 0.5, 8, 200)
+        self._threshold_db_win = RangeWidget(self._threshold_db_range, self.set_threshold_db, "Threshold (dB over floor)", "counter_slider", float, QtCore.Qt.Horizontal)
+        self.top_grid_layout.addWidget(self._threshold_db_win, 1, 1, 1, 1)
+        for r in range(1, 2):
+            self.top_grid_layout.setRowStretch(r, 1)
+        for c in range(1, 2):
+            self.top_grid_layout.setColumnStretch(c, 1)
+        self._gain_range = Range(0, 50, 1, rf_gain, 200)
+        self._gain_win = RangeWidget(self._gain_range, self.set_gain, "Gain (dB)", "counter_slider", float, QtCore.Qt.Horizontal)
+        self.top_grid_layout.addWidget(self._gain_win, 1, 0, 1, 1)
+        for r in range(1, 2):
+            self.top_grid_layout.setRowStretch(r, 1)
+        for c in range(0, 1):
+            self.top_grid_layout.setColumnStretch(c, 1)
+        self._freq_range = Range(24e6, 1.7e9, 1e3, center_freq, 200)
+        self._freq_win = RangeWidget(self._freq_range, self.set_freq, "Centre frequency (Hz)", "counter_slider", float, QtCore.Qt.Horizontal)
+        self.top_grid_layout.addWidget(self._freq_win, 0, 0, 1, 2)
+        for r in range(0, 1):
+            self.top_grid_layout.setRowStretch(r, 1)
+        for c in range(0, 2):
+            self.top_grid_layout.setColumnStretch(c, 1)
+        self.signals_print = blocks.message_debug(True)
+        self.scanner = robustamc.signal_scanner(samp_rate=radio_rate, bundle='', center_freq=freq, average=8, interval_s=0.02, threshold_db=threshold_db, nfft=4096, max_signals=32, threads=1)
+        self.radio = None
+        dev = 'driver=rtlsdr'
+        stream_args = ''
+        tune_args = ['']
+        settings = ['']
+
+        self.radio = soapy.source(dev, "fc32", 1, '',
+                                  stream_args, tune_args, settings)
+        self.radio.set_sample_rate(0, radio_rate)
+        self.radio.set_gain_mode(0, False)
+        self.radio.set_frequency(0, freq)
+        self.radio.set_frequency_correction(0, ppm)
+        self.radio.set_gain(0, 'TUNER', gain)
+        self.display = robustamc.scanner_display(samp_rate=radio_rate, center_freq=freq, nfft=1024, rows=300, rows_per_s=50, dyn_range_db=50, fade_s=3, title='RTL-SDR wideband scan')
+        self._display_win = self.display.widget()
+        self.top_grid_layout.addWidget(self._display_win, 2, 0, 1, 2)
+        for r in range(2, 3):
+            self.top_grid_layout.setRowStretch(r, 1)
+        for c in range(0, 2):
+            self.top_grid_layout.setColumnStretch(c, 1)
+
+
+        ##################################################
+        # Connections
+        ##################################################
+        self.msg_connect((self.scanner, 'signals'), (self.display, 'signals'))
+        self.msg_connect((self.scanner, 'signals'), (self.signals_print, 'print'))
+        self.connect((self.radio, 0), (self.scanner, 0))
+        self.connect((self.scanner, 0), (self.display, 0))
+
+
+    def closeEvent(self, event):
+        self.settings = Qt.QSettings("GNU Radio", "rtlsdr_scanner")
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.stop()
+        self.wait()
+
+        event.accept()
+
+    def get_radio_rate(self):
+        return self.radio_rate
+
+    def set_radio_rate(self, radio_rate):
+        self.radio_rate = radio_rate
+        self.radio.set_sample_rate(0, self.radio_rate)
+
+    def get_center_freq(self):
+        return self.center_freq
+
+    def set_center_freq(self, center_freq):
+        self.center_freq = center_freq
+        self.set_freq(self.center_freq)
+
+    def get_rf_gain(self):
+        return self.rf_gain
+
+    def set_rf_gain(self, rf_gain):
+        self.rf_gain = rf_gain
+        self.set_gain(self.rf_gain)
+
+    def get_ppm(self):
+        return self.ppm
+
+    def set_ppm(self, ppm):
+        self.ppm = ppm
+        self.radio.set_frequency_correction(0, self.ppm)
+
+    def get_threshold_db(self):
+        return self.threshold_db
+
+    def set_threshold_db(self, threshold_db):
+        self.threshold_db = threshold_db
+
+    def get_gain(self):
+        return self.gain
+
+    def set_gain(self, gain):
+        self.gain = gain
+        self.radio.set_gain(0, 'TUNER', self.gain)
+
+    def get_freq(self):
+        return self.freq
+
+    def set_freq(self, freq):
+        self.freq = freq
+        self.radio.set_frequency(0, self.freq)
+        self.scanner.set_center_freq(self.freq)
+        self.display.set_center_freq(self.freq)
+
+
+
+def argument_parser():
+    description = 'RTL-SDR (SoapySDR) at 2.4 Msps -> Signal Scanner -> boxed waterfall: every signal in the band found, named and boxed, each scanner message printed. Tune the centre frequency and gain with the sliders; the threshold slider sets how far over the noise floor a signal must rise. Only receive.'
+    parser = ArgumentParser(description=description)
+    parser.add_argument(
+        "--radio-rate", dest="radio_rate", type=eng_float, default=eng_notation.num_to_str(float(2.4e6)),
+        help="Set RTL-SDR sample rate [default=%(default)r]")
+    parser.add_argument(
+        "--center-freq", dest="center_freq", type=eng_float, default=eng_notation.num_to_str(float(433.92e6)),
+        help="Set Start frequency (Hz) [default=%(default)r]")
+    parser.add_argument(
+        "--rf-gain", dest="rf_gain", type=eng_float, default=eng_notation.num_to_str(float(30)),
+        help="Set Start gain (dB) [default=%(default)r]")
+    parser.add_argument(
+        "--ppm", dest="ppm", type=eng_float, default=eng_notation.num_to_str(float(0)),
+        help="Set Frequency correction (ppm) [default=%(default)r]")
+    return parser
+
+
+def main(top_block_cls=rtlsdr_scanner, options=None):
+    if options is None:
+        options = argument_parser().parse_args()
+
+    if StrictVersion("4.5.0") <= StrictVersion(Qt.qVersion()) < StrictVersion("5.0.0"):
+        style = gr.prefs().get_string('qtgui', 'style', 'raster')
+        Qt.QApplication.setGraphicsSystem(style)
+    qapp = Qt.QApplication(sys.argv)
+
+    tb = top_block_cls(radio_rate=options.radio_rate, center_freq=options.center_freq, rf_gain=options.rf_gain, ppm=options.ppm)
+
+    tb.start()
+
+    tb.show()
+
+    def sig_handler(sig=None, frame=None):
+        tb.stop()
+        tb.wait()
+
+        Qt.QApplication.quit()
+
+    signal.signal(signal.SIGINT, sig_handler)
+    signal.signal(signal.SIGTERM, sig_handler)
+
+    timer = Qt.QTimer()
+    timer.start(500)
+    timer.timeout.connect(lambda: None)
+
+    qapp.exec_()
+
+if __name__ == '__main__':
+    main()
