@@ -62,22 +62,26 @@ def write_detections(dets: list[dict], classes, path, meta: dict) -> Path:
     return path
 
 
-def annotate_detections(rec: Recording, dets: list[dict], out_meta, model: str) -> Path:
+def annotate_detections(rec: Recording, dets: list[dict], out_meta, model: str,
+                        in_place: bool = False) -> Path:
     """A copy of the recording's SigMF metadata with one time-frequency box per detection:
     core:sample_start/count, core:freq_lower_edge/upper_edge (absolute Hz when the capture
     has core:frequency, else offsets from the centre), core:label and robustamc:confidence,
     robustamc:snr_db, robustamc:decisions, robustamc:model. A compliant pair, like the one
-    robustamc-classify --annotate writes."""
-    out_meta = Path(out_meta)
+    robustamc-classify --annotate writes; with `in_place` the recording's own metadata gets
+    them (robustamc-capture --scan, which made the recording)."""
+    out_meta = Path(rec.path) if in_place else Path(out_meta)
     if rec.kind != "sigmf":
         raise RecordingError("annotations need a SigMF recording")
     if not str(out_meta).endswith(".sigmf-meta"):
         raise RecordingError(f"{out_meta}: annotated metadata must end in .sigmf-meta")
-    if out_meta.resolve() == Path(rec.path).resolve():
+    if not in_place and out_meta.resolve() == Path(rec.path).resolve():
         raise RecordingError(f"{out_meta}: refusing to overwrite the original metadata")
     meta = json.loads(Path(rec.path).read_text())
-    meta["global"].pop("core:dataset", None)
-    _pair_data(Path(rec.path).with_suffix(".sigmf-data"), out_meta.with_suffix(".sigmf-data"))
+    if not in_place:
+        meta["global"].pop("core:dataset", None)
+        _pair_data(Path(rec.path).with_suffix(".sigmf-data"),
+                   out_meta.with_suffix(".sigmf-data"))
     _declare_extension(meta)
     base = rec.center_freq or 0.0
     notes = list(meta.get("annotations", []))
