@@ -9,7 +9,10 @@
 #   teacher   30 x 500 steps from the shipped teacher, lr 1e-3            (~100 min)
 #   compact   40 x 800 steps from the shipped compact, lr 1.5e-3         (~30 min), then
 #   compact2  40 x 800 steps warm restart from it, lr 7.5e-4, new data   (~30 min)
-# Later stages (KD from the field teacher, the robust pair) are added as these land.
+# then
+#   compact_kd  40 x 800 steps of logit distillation from the field teacher (T 2, 0.9 KD),
+#               from compact2, lr 1e-3
+# Later stages (the robust pair) are added as these land.
 # ONLY="compact2" (space-separated names) runs just those stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,3 +42,6 @@ stage teacher --init $D/teacher.json --epochs 30 --steps-per-epoch 500 --batch-s
         --batch-size 256 --lr 7.5e-4 --warmup-steps 500 --seed 13
 ) &
 wait
+stage compact_kd --init runs/field/compact2/compact2.json --method kd \
+    --teacher runs/field/teacher/teacher.json --temperature 2 --kd-weight 0.9 --epochs 40 \
+    --steps-per-epoch 800 --batch-size 256 --lr 1e-3 --warmup-steps 500 --seed 14
