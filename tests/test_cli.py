@@ -180,7 +180,9 @@ def test_class_names_are_case_insensitive_and_the_help_examples_work(tmp_path):
         class_name("LoRa")
     import re
     for app in ("robustamc-capture", "robustamc-demo"):
-        for label in re.findall(r"--label (\S+)", (APPS / app).read_text()):
+        # the command lines of the help's examples
+        for label in re.findall(r"^\s+robustamc-\S+ .*--label (\S+)", (APPS / app).read_text(),
+                                re.M):
             class_name(label)
     p = run_app("robustamc-capture", "--source", "sim", "--label", "qpsk", "--seconds", "0.02",
                 "--out", tmp_path / "q")
