@@ -85,13 +85,11 @@ print("display", " ".join(map(str, tb.display.widget().past)))
 """
 
 
-def test_rtlsdr_chain_classifies_a_recorded_band(gr_robustamc, tmp_path):
-    """rtlsdr_classification with a stand-in for the dongle (no radio here): a QPSK burst
-    100 kHz off centre in 1.024 MHz of noise goes through the channel filter, the resampler
-    and the gate to the classifier and the display."""
+def recorded_band(path, rate=1.024e6, offset=100e3):
+    """0.4 s of noise at `rate` with a 0.128 s QPSK burst `offset` Hz off centre, saved as
+    .npy for the stand-in radio; returns the offset."""
     from robustamc.recordings import Resampler
     from test_recordings import continuous
-    rate, offset = 1.024e6, 100e3
     burst = Resampler(200e3, rate).process(continuous("QPSK", 200))  # 0.128 s
     burst /= np.sqrt(np.mean(np.abs(burst) ** 2))
     n = int(0.4 * rate)
@@ -101,7 +99,15 @@ def test_rtlsdr_chain_classifies_a_recorded_band(gr_robustamc, tmp_path):
     start = int(0.15 * rate)
     t = np.arange(len(burst)) / rate
     x[start:start + len(burst)] += 0.3 * burst * np.exp(2j * np.pi * offset * t)
-    np.save(tmp_path / "band.npy", x)
+    np.save(path, x)
+    return offset
+
+
+def test_rtlsdr_chain_classifies_a_recorded_band(gr_robustamc, tmp_path):
+    """rtlsdr_classification with a stand-in for the dongle (no radio here): a QPSK burst
+    100 kHz off centre in 1.024 MHz of noise goes through the channel filter, the resampler
+    and the gate to the classifier and the display."""
+    offset = recorded_band(tmp_path / "band.npy")
     p = subprocess.run([sys.executable, "-u", "-c", RTL_RUN, str(ROOT / "examples"),
                         str(tmp_path / "band.npy"), str(offset)],
                        capture_output=True, text=True, timeout=300)
@@ -237,19 +243,7 @@ print("boxes", len(tb.display.widget().signals), "tracks",
 def test_rtlsdr_scanner_finds_a_burst_in_a_recorded_band(gr_robustamc, tmp_path):
     """rtlsdr_scanner with the stand-in radio playing a recorded band: the QPSK burst 100 kHz
     off centre is found once and boxed."""
-    from robustamc.recordings import Resampler
-    from test_recordings import continuous
-    rate, offset = 1.024e6, 100e3
-    burst = Resampler(200e3, rate).process(continuous("QPSK", 200))
-    burst /= np.sqrt(np.mean(np.abs(burst) ** 2))
-    n = int(0.4 * rate)
-    rng = np.random.default_rng(0)
-    x = ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) * np.sqrt(0.5 * 1e-3)
-         ).astype(np.complex64)
-    start = int(0.15 * rate)
-    t = np.arange(len(burst)) / rate
-    x[start:start + len(burst)] += 0.3 * burst * np.exp(2j * np.pi * offset * t)
-    np.save(tmp_path / "band.npy", x)
+    offset = recorded_band(tmp_path / "band.npy")
     p = subprocess.run([sys.executable, "-u", "-c", RTL_SCAN_RUN, str(ROOT / "examples"),
                         str(tmp_path / "band.npy"), str(offset)],
                        capture_output=True, text=True, timeout=300)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from .constants import CLASSES, SAMPLE_RATE, WINDOW
-from .synth import _MARGIN, CONSTELLATIONS, _cplx, _interp
+from .synth import _MARGIN, CONSTELLATIONS, Synthesizer, _cplx, _interp
 
 
 @dataclass(frozen=True)
@@ -117,15 +117,8 @@ class FieldSynthesizer:
         return {"generator": "robustamc.field_synth", "preset": self.preset,
                 "window": self.window, "sample_rate": SAMPLE_RATE, "field": self.cfg.to_dict()}
 
-    def random(self, n: int, seed: int, classes=None, snrs_db=None):
-        """`n` frames with labels and SNRs drawn uniformly; returns (x, y, snr) tensors."""
-        from .constants import SNRS_DB
-        g = torch.Generator(device="cpu").manual_seed(int(seed))
-        classes = list(range(len(CLASSES))) if classes is None else list(classes)
-        snrs_db = list(SNRS_DB) if snrs_db is None else list(snrs_db)
-        y = torch.tensor(classes)[torch.randint(len(classes), (n,), generator=g)]
-        snr = torch.tensor(snrs_db)[torch.randint(len(snrs_db), (n,), generator=g)]
-        return self.frames(y, snr, generator=g), y, snr
+    #: `n` frames with labels and SNRs drawn uniformly; returns (x, y, snr) tensors.
+    random = Synthesizer.random
 
     def frames(self, y, snr_db, generator: torch.Generator, return_params: bool = False):
         """Frames (N, 2, window) float32 for class indices `y` and SNRs `snr_db` (dB); with
