@@ -5,7 +5,8 @@
 #   students  compact students, 6 methods x SEEDS, fine-tuned from the shipped compact (STUDENT_INIT)
 #   baselines VT-CNN2-style CNN, CNN-LSTM, 1-D ResNet (standard training, transfer study)
 # JOBS runs in parallel (THREADS torch threads each, default 1). Logs in runs/robust/**/*.log.
-# On a GPU machine use FACTOR=4 (4x the steps) for the larger recipe.
+# On a GPU machine use FACTOR=4 (4x the steps) for the larger recipe. PRESET=field trains on the
+# field preset (docs/DATA.md); a stage interrupted after an epoch resumes from its checkpoint.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 R=${R:-runs/robust}
@@ -14,6 +15,7 @@ SEEDS=${SEEDS:-"1 2 3"}
 METHODS=${METHODS:-"standard pgd-at kd ard rslad attention"}
 FACTOR=${FACTOR:-1}
 THREADS=${THREADS:-1}
+PRESET=${PRESET:-rml2016}
 # the shipped teacher-robust started from the teacher's 30-epoch first stage (sha256 753096d4...),
 # which scripts/train_default_models.sh writes to runs/teacher/teacher-30ep.json
 TEACHER_INIT=${TEACHER_INIT:-python/robustamc/default_models/teacher.json}
@@ -30,12 +32,14 @@ run() {  # run OUT_JSON ARGS... : train unless the bundle exists
     local out=$1; shift
     [ -f "$out" ] && { echo "have $out"; return 0; }
     mkdir -p "$(dirname "$out")"
-    echo "start $out"
-    $PY apps/robustamc-train --bundle "$out" --out "${out%.json}" --threads "$THREADS" --no-progress "$@" \
-        > "${out%.json}.log" 2>&1 && echo "done  $out" || { echo "FAILED $out"; return 1; }
+    local resume=()
+    [ -f "${out%.json}/checkpoint.pt" ] && resume=(--resume)
+    echo "start $out ${resume[*]}"
+    $PY apps/robustamc-train --bundle "$out" --out "${out%.json}" --threads "$THREADS" --no-progress \
+        --preset "$PRESET" "${resume[@]}" "$@" >> "${out%.json}.log" 2>&1 && echo "done  $out" || { echo "FAILED $out"; return 1; }
 }
 export -f run
-export PY THREADS
+export PY THREADS PRESET
 
 if [[ " $STAGES " == *" teacher "* ]]; then
     run "$TEACHER" --init "$TEACHER_INIT" --method pgd-at \

@@ -1,7 +1,8 @@
 """Model bundles: `<name>.safetensors` (weights) + `<name>.json` (everything else).
 
 Never pickle: weights are read with safetensors, metadata with json, and anything that does
-not match the format fails with BundleError before a model is built.
+not match the format fails with BundleError before a model is built. Reading metadata needs
+no PyTorch (the engine reads weights itself: robustamc.engine); building models does.
 """
 from __future__ import annotations
 
@@ -11,12 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
-
+from .configs import parse_config
 from .constants import CLASSES, SAMPLE_RATE, SAMPLES_PER_SYMBOL
-from .models import build_model, count_macs, count_parameters, parse_config
 from .normalize import NORMALIZATIONS
 
 FORMAT = "robustamc-bundle"
@@ -31,7 +28,7 @@ class BundleError(Exception):
 
 @dataclass
 class Bundle:
-    model: torch.nn.Module
+    model: object   # a torch.nn.Module (load_bundle)
     meta: dict
     path: Path = field(default=None)
 
@@ -94,9 +91,14 @@ def _atomic_write(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def save_bundle(model: torch.nn.Module, path, *, name: str | None = None,
+def save_bundle(model, path, *, name: str | None = None,
                 normalization: str = "unit-power", extra: dict | None = None) -> Path:
-    """Write a bundle; `extra` adds keys (training command, data, seed, metrics...)."""
+    """Write a bundle of a torch model; `extra` adds keys (training command, data, seed,
+    metrics...)."""
+    import torch
+    from safetensors.torch import save_file
+
+    from .models import count_macs, count_parameters
     weights, meta_path = bundle_paths(path)
     weights.parent.mkdir(parents=True, exist_ok=True)
     if normalization not in NORMALIZATIONS:
@@ -179,7 +181,10 @@ def read_meta(path) -> dict:
 def _check_weight_shapes(weights: Path, config, meta_path: Path) -> None:
     """Compare the safetensors header's tensor names and shapes with the architecture's,
     built on the meta device (nothing allocated), before any weight is read."""
-    from safetensors import safe_open
+    import torch
+    from safetensors import SafetensorError, safe_open
+
+    from .models import build_model
     try:
         with safe_open(str(weights), framework="pt") as f:
             have = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
@@ -197,9 +202,10 @@ def _check_weight_shapes(weights: Path, config, meta_path: Path) -> None:
                           f"(missing {missing}, unexpected {extra}, shapes {wrong})")
 
 
-def load_bundle(path=None, device: str | torch.device = "cpu") -> Bundle:
-    """Load and verify a bundle: a path, a shipped name (`compact`, `teacher`, ...) or
-    None/'' for the shipped default. The model is in eval mode."""
+def verified_weights(path=None) -> tuple[Path, Path, dict]:
+    """(weights, json, meta) of a bundle (a path, a shipped name or None/'' for the default)
+    whose metadata is valid and whose weights file exists, is not too large and matches the
+    recorded sha256; nothing is parsed from the weights yet."""
     weights, meta_path = bundle_paths(resolve_bundle(path))
     meta = read_meta(meta_path)
     if not weights.is_file():
@@ -211,6 +217,18 @@ def load_bundle(path=None, device: str | torch.device = "cpu") -> Bundle:
     if digest != meta["weights_sha256"]:
         raise BundleError(f"{weights}: sha256 {digest[:12]}... does not match the bundle's "
                           f"{str(meta['weights_sha256'])[:12]}... (file changed or corrupted)")
+    return weights, meta_path, meta
+
+
+def load_bundle(path=None, device="cpu") -> Bundle:
+    """Load and verify a bundle: a path, a shipped name (`compact`, `teacher`, ...) or
+    None/'' for the shipped default. The model is a torch module in eval mode."""
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from .models import build_model
+    weights, meta_path, meta = verified_weights(path)
     config = parse_config(meta["architecture"])   # checked by read_meta
     _check_weight_shapes(weights, config, meta_path)
     try:

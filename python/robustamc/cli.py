@@ -41,15 +41,20 @@ def add_common_args(p: argparse.ArgumentParser) -> None:
 
 
 def setup(args) -> None:
-    """Seed every generator and set thread counts from the common arguments."""
+    """Seed every generator and set thread counts from the common arguments (torch's too
+    where it is installed: classifying runs without it, on the engine)."""
     import numpy as np
-    import torch
-    if getattr(args, "threads", 0):
-        torch.set_num_threads(args.threads)
+    try:
+        import torch
+    except ImportError:
+        torch = None
     seed = getattr(args, "seed", 0)
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    if torch is not None:
+        if getattr(args, "threads", 0):
+            torch.set_num_threads(args.threads)
+        torch.manual_seed(seed)
 
 
 def command_line() -> str:

@@ -1,11 +1,17 @@
-"""Batched inference on raw IQ windows with a bundle, as the live blocks use it."""
+"""Batched inference on raw IQ windows with a bundle, as the live blocks use it.
+
+Two backends give the same probabilities (docs/ENGINE.md): `engine`, gr-robustamc's C++
+engine (no PyTorch; the default where it is installed and runs the bundle's architecture)
+and `torch`, the reference. `backend=` or the ROBUSTAMC_BACKEND environment variable
+chooses; `auto` takes the engine when it can.
+"""
 from __future__ import annotations
 
-import numpy as np
-import torch
+import os
 
-from .bundle import load_bundle
-from .normalize import normalize
+import numpy as np
+
+from .bundle import BundleError
 
 #: Windows whose mean power is below this (linear, full scale 1.0) carry no signal to classify.
 MIN_POWER = 1e-20
@@ -43,22 +49,58 @@ def check_windows(windows: np.ndarray):
     return windows, status, scale
 
 
+BACKENDS = ("auto", "engine", "torch")
+#: The environment variable that chooses the backend where the code does not.
+BACKEND_ENV = "ROBUSTAMC_BACKEND"
+
+
+def requested_backend(backend: str | None = None) -> str:
+    """`backend`, else $ROBUSTAMC_BACKEND, else "auto"; ValueError for other names."""
+    choice = (backend or os.environ.get(BACKEND_ENV) or "auto").strip().lower()
+    if choice not in BACKENDS:
+        raise ValueError(f"unknown inference backend {choice!r} (from "
+                         f"{'the caller' if backend else BACKEND_ENV}); known: {', '.join(BACKENDS)}")
+    return choice
+
+
 class FrameClassifier:
     """Classifies windows of complex samples with a bundle (None/'' = shipped default).
 
     `classify` returns class probabilities for the valid windows and a status per window:
     0 = classified, 1 = non-finite samples, 2 = no power. Invalid windows are never guessed at.
+    `backend` ("auto", "engine" or "torch"; default $ROBUSTAMC_BACKEND or auto) chooses who
+    computes them; `self.backend` says who does, `self.fallback_reason` why not the engine.
     """
 
     VALID, NONFINITE, NO_POWER = VALID, NONFINITE, NO_POWER
 
-    def __init__(self, bundle=None, device: str = "cpu"):
-        self.bundle = load_bundle(bundle, device=device)
-        self.model = self.bundle.model
-        self.device = torch.device(device)
-        self.window = self.bundle.window
-        self.classes = list(self.bundle.meta["classes"])
-        self.name = self.bundle.name
+    def __init__(self, bundle=None, device: str = "cpu", backend: str | None = None):
+        choice = requested_backend(backend)
+        self.fallback_reason = None
+        self._native = self.model = None
+        if choice != "torch" and str(device) == "cpu":
+            from .engine import EngineUnavailable, NativeClassifier
+            try:
+                self._native = NativeClassifier(bundle)
+            except EngineUnavailable as e:
+                if choice == "engine":
+                    raise BundleError(f"backend 'engine': {e}") from None
+                self.fallback_reason = str(e)
+        elif choice == "engine":
+            raise ValueError(f"the engine runs on the CPU, not {device!r}")
+        if self._native is not None:
+            self.backend, self.meta = "engine", self._native.meta
+        else:
+            import torch
+
+            from .bundle import load_bundle
+            bundle_ = load_bundle(bundle, device=device)
+            self.backend, self.meta, self.model = "torch", bundle_.meta, bundle_.model
+            self.device = torch.device(device)
+        self.window = self.meta["window"]
+        self.classes = list(self.meta["classes"])
+        self.name = self.meta["name"]
+        self.normalization = self.meta["normalization"]
 
     def classify(self, windows: np.ndarray):
         """`windows`: complex (N, W). Returns (probs float32 (N, C), NaN rows if invalid; status int8 (N,))."""
@@ -69,12 +111,18 @@ class FrameClassifier:
             return np.full((n, len(self.classes)), np.nan, dtype=np.float32), status
         every = bool(ok.all())  # the usual case: no masked copies in or out
         w = windows if every else windows[ok]
-        x = torch.from_numpy(np.stack([w.real, w.imag], axis=1).astype(np.float32, copy=False))
-        with torch.inference_mode():
-            x = normalize(x.to(self.device), self.bundle.normalization)
-            p = torch.softmax(self.model(x), dim=1).cpu().numpy()
+        p = self._native.classify(w) if self._native is not None else self._torch_probs(w)
         if every:
             return p, status
         probs = np.full((n, len(self.classes)), np.nan, dtype=np.float32)
         probs[ok] = p
         return probs, status
+
+    def _torch_probs(self, w: np.ndarray) -> np.ndarray:
+        import torch
+
+        from .normalize import normalize
+        x = torch.from_numpy(np.stack([w.real, w.imag], axis=1).astype(np.float32, copy=False))
+        with torch.inference_mode():
+            x = normalize(x.to(self.device), self.normalization)
+            return torch.softmax(self.model(x), dim=1).cpu().numpy()

@@ -8,60 +8,12 @@ distillation methods need. There is no dropout: the forward pass is deterministi
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .constants import CLASSES, WINDOW
-
-
-@dataclass(frozen=True)
-class TransformerConfig:
-    """Architecture of an IQ transformer; `patch` samples per token."""
-
-    dim: int = 32
-    depth: int = 2
-    heads: int = 4
-    mlp_dim: int = 64
-    patch: int = 8
-    window: int = WINDOW
-    num_classes: int = len(CLASSES)
-    features: str = "iq"   # "iq" or "iq-moments" (adds x^2/|x| and x^4/|x|^3 per sample)
-    embed_span: int = 0    # samples each token embeds (centred on its patch); 0 = the patch
-    arch: str = "transformer"
-
-    @property
-    def channels(self) -> int:
-        return {"iq": 2, "iq-moments": 6}[self.features]
-
-    @property
-    def tokens(self) -> int:
-        return self.window // self.patch + 1  # patches + class token
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TransformerConfig":
-        known = set(cls.__dataclass_fields__)
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown architecture fields: {sorted(unknown)}")
-        return cls(**d)
-
-
-#: Named configurations. `compact` is the IoT student (< 25k parameters); its tokens embed 24
-#: samples around each 8-sample patch, which narrowed its high-SNR gap to the teacher from
-#: 6.1 to 4.2 points (a second distillation stage then to 3.9; docs/MODELS.md). The robust
-#: students shipped so far predate that and use embed_span 0.
-CONFIGS = {
-    "teacher": TransformerConfig(dim=128, depth=4, heads=8, mlp_dim=256, patch=8,
-                                 features="iq-moments"),
-    "compact": TransformerConfig(dim=32, depth=2, heads=4, mlp_dim=64, patch=8,
-                                 features="iq-moments", embed_span=24),
-}
+from .configs import (BASELINE_ARCHS, CONFIGS, MAX_PARAMETERS, SIZE_BOUNDS,  # noqa: F401
+                      BaselineConfig, TransformerConfig, check_config, parse_config)
 
 
 def iq_moments(x: torch.Tensor) -> torch.Tensor:
@@ -194,27 +146,6 @@ class IQTransformer(nn.Module):
         return self.head(self.norm(h[:, 0])), maps
 
 
-@dataclass(frozen=True)
-class BaselineConfig:
-    """A baseline architecture for the transfer study; `width` scales its channels."""
-
-    arch: str = "vtcnn2"   # vtcnn2, cnn-lstm, resnet1d
-    width: int = 16
-    window: int = WINDOW
-    num_classes: int = len(CLASSES)
-    features: str = "iq"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "BaselineConfig":
-        unknown = set(d) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown architecture fields: {sorted(unknown)}")
-        return cls(**d)
-
-
 class VTCNN2(nn.Module):
     """CNN in the style of O'Shea's VT-CNN2 (two convolutions over the 2 x W frame, two dense
     layers), narrower than the original and without dropout (deterministic forward)."""
@@ -282,69 +213,7 @@ class ResNet1d(nn.Module):
 
 
 BASELINES = {"vtcnn2": VTCNN2, "cnn-lstm": CNNLSTM, "resnet1d": ResNet1d}
-CONFIGS.update({name: BaselineConfig(arch=name) for name in BASELINES})
-
-
-#: Bounds on every size in a config, checked before a model is built: a bundle from
-#: elsewhere cannot make us allocate gigabytes or loop for hours. Generous against the
-#: family (the teacher is dim 128, depth 4, MLP 256).
-SIZE_BOUNDS = {"dim": (1, 2048), "depth": (1, 48), "heads": (1, 64), "mlp_dim": (1, 16384),
-               "patch": (1, 4096), "window": (1, 65536), "num_classes": (1, 1024),
-               "embed_span": (0, 65536), "width": (1, 1024)}
-#: The most parameters a config may describe.
-MAX_PARAMETERS = 50_000_000
-
-
-def check_config(config) -> None:
-    """Raise ValueError unless every field of `config` has its type and lies in SIZE_BOUNDS,
-    and the parameters it describes (estimated without building it) stay under
-    MAX_PARAMETERS."""
-    for name, (lo, hi) in SIZE_BOUNDS.items():
-        if not hasattr(config, name):
-            continue
-        v = getattr(config, name)
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ValueError(f"architecture field {name!r} must be an integer, not {v!r}")
-        if not lo <= v <= hi:
-            raise ValueError(f"architecture field {name} = {v} is outside {lo}..{hi}")
-    if not isinstance(config.features, str) or not isinstance(config.arch, str):
-        raise ValueError("architecture fields 'features' and 'arch' must be strings")
-    if isinstance(config, TransformerConfig):
-        if config.features not in ("iq", "iq-moments"):
-            raise ValueError(f"unknown features {config.features!r}")
-        if config.dim % config.heads:
-            raise ValueError(f"dim {config.dim} is not divisible by heads {config.heads}")
-        d, m = config.dim, config.mlp_dim
-        span = config.embed_span or config.patch
-        params = (config.channels * span * d + (config.tokens + 1) * d
-                  + config.depth * (4 * d * d + 2 * d * m + 9 * d + m) + d * config.num_classes)
-    else:
-        params = 64 * config.width ** 2 * config.window  # the widest baseline, bounded above
-    if params > MAX_PARAMETERS:
-        raise ValueError(f"the architecture describes about {params:,} parameters "
-                         f"(at most {MAX_PARAMETERS:,})")
-
-
-def parse_config(config):
-    """A config object from a config object, a dict (bundle JSON) or a name in CONFIGS,
-    checked (check_config); ValueError says what is wrong."""
-    if isinstance(config, str):
-        if config not in CONFIGS:
-            raise ValueError(f"unknown model config {config!r}; known: {', '.join(CONFIGS)}")
-        config = CONFIGS[config]
-    elif isinstance(config, dict):
-        config = dict(config)
-        arch = config.get("arch", "transformer")
-        if arch == "transformer":
-            config = TransformerConfig.from_dict(config)
-        elif isinstance(arch, str) and arch in BASELINES:
-            config = BaselineConfig.from_dict(config)
-        else:
-            raise ValueError(f"unknown architecture {arch!r}")
-    elif not isinstance(config, (TransformerConfig, BaselineConfig)):
-        raise ValueError(f"an architecture must be a JSON object, not {type(config).__name__}")
-    check_config(config)
-    return config
+assert tuple(BASELINES) == BASELINE_ARCHS
 
 
 def build_model(config) -> nn.Module:

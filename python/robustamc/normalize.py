@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 NORMALIZATIONS = ("unit-power", "rml-l1")
 _EPS = 1e-12
@@ -16,7 +15,7 @@ def normalize(x, name: str):
     """
     if name not in NORMALIZATIONS:
         raise ValueError(f"unknown normalisation {name!r}; known: {', '.join(NORMALIZATIONS)}")
-    lib = torch if isinstance(x, torch.Tensor) else np
+    lib = np if isinstance(x, np.ndarray) else __import__("torch")
     mag2 = (x[:, 0] ** 2 + x[:, 1] ** 2)
     if name == "unit-power":
         scale = lib.sqrt(mag2.mean(1))

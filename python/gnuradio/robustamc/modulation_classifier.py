@@ -45,15 +45,19 @@ class modulation_classifier(gr.sync_block):
     The input must be at the bundle's sample rate (200 kHz for the shipped models) and
     roughly centred on the signal; an `rx_rate` stream tag that says otherwise is warned
     about once per rate.
+
+    `backend` chooses who runs the model: "engine" (gr-robustamc's C++ engine, no PyTorch),
+    "torch", or "" / "auto" (the engine where it runs the bundle; $ROBUSTAMC_BACKEND can
+    override). `threads` sets PyTorch's threads (the engine uses one).
     """
 
     def __init__(self, bundle="", hop=0, average=1, min_confidence=0.0, threads=1,
-                 tag_output=False, samp_rate=200e3, max_batch=0):
+                 tag_output=False, samp_rate=200e3, max_batch=0, backend=""):
         gr.sync_block.__init__(self, name="modulation_classifier",
                                in_sig=[np.complex64], out_sig=[np.complex64])
         try:
-            self.clf = FrameClassifier(bundle or None)
-        except BundleError as e:
+            self.clf = FrameClassifier(bundle or None, backend=backend or None)
+        except (BundleError, ValueError) as e:
             raise ValueError(f"modulation_classifier: cannot load bundle: {e}") from None
         w = self.clf.window
         hop = int(hop) or w
@@ -61,13 +65,13 @@ class modulation_classifier(gr.sync_block):
             raise ValueError("modulation_classifier: hop and average must be >= 1")
         if not 0.0 <= float(min_confidence) <= 1.0:
             raise ValueError("modulation_classifier: min_confidence must be in [0, 1]")
-        if int(threads) > 0:
+        if int(threads) > 0 and self.clf.backend == "torch":
             import torch
             torch.set_num_threads(int(threads))  # process-wide: PyTorch has one CPU pool
         self.window, self.hop, self.average = w, hop, int(average)
         self.min_confidence = float(min_confidence)
         self._pending_settings = None   # (average, min_confidence) from a setter
-        self.model_rate = float(self.clf.bundle.meta.get("sample_rate", 200e3))
+        self.model_rate = float(self.clf.meta.get("sample_rate", 200e3))
         self._warned_rates = set()
         self.tag_output = bool(tag_output)
         self.samp_rate = float(samp_rate)

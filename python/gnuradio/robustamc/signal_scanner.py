@@ -31,10 +31,12 @@ class signal_scanner(gr.sync_block):
     sample and time, and its label over its whole life. Signals still on when a finite stream
     ends are reported by `stop()`; GNU Radio may have stopped the receiving blocks by then.
     NaN/Inf samples are counted and read as zeros; see `stats()`.
+    `backend`: "engine" (C++, no PyTorch), "torch" or "" / "auto", as modulation_classifier.
     """
 
     def __init__(self, samp_rate=2.048e6, bundle="", center_freq=0.0, average=8,
-                 interval_s=0.02, threshold_db=8.0, nfft=4096, max_signals=32, threads=1):
+                 interval_s=0.02, threshold_db=8.0, nfft=4096, max_signals=32, threads=1,
+                 backend=""):
         gr.sync_block.__init__(self, name="signal_scanner", in_sig=[np.complex64],
                                out_sig=[np.complex64])
         if not (np.isfinite(float(samp_rate)) and float(samp_rate) > 0):
@@ -42,10 +44,10 @@ class signal_scanner(gr.sync_block):
         if int(nfft) < 64 or int(nfft) & (int(nfft) - 1):
             raise ValueError("signal_scanner: nfft must be a power of two >= 64")
         try:
-            clf = FrameClassifier(bundle or None)
-        except BundleError as e:
+            clf = FrameClassifier(bundle or None, backend=backend or None)
+        except (BundleError, ValueError) as e:
             raise ValueError(f"signal_scanner: cannot load bundle: {e}") from None
-        if int(threads) > 0:
+        if int(threads) > 0 and clf.backend == "torch":
             import torch
             torch.set_num_threads(int(threads))
         cfg = DetectorConfig(nfft=int(nfft), threshold_db=float(threshold_db),
