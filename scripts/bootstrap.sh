@@ -11,7 +11,8 @@ STAMP="$VENV/.robustamc-pip-stamp"
 APT_PACKAGES=(gnuradio gnuradio-dev cmake g++ make pkg-config pybind11-dev python3-pybind11
               python3-venv python3-dev libboost-test-dev libvolk2-dev libspdlog-dev
               libfmt-dev libgmp-dev
-              soapysdr-module-rtlsdr)  # RTL-SDR support for examples/rtlsdr_classification
+              soapysdr-module-rtlsdr   # RTL-SDR support for examples/rtlsdr_classification
+              g++-aarch64-linux-gnu qemu-user)  # the engine's Arm build, checked under qemu
 
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
 

@@ -18,17 +18,7 @@ from .robustamc_python import *  # noqa: F401,F403,E402
 # Python blocks
 from .modulation_classifier import modulation_classifier  # noqa: F401,E402
 from .stock_modulation_source import stock_modulation_source  # noqa: F401,E402
-try:  # the injector crafts attacks with PyTorch; the other blocks run without it (engine)
-    from .adversarial_injector import adversarial_injector  # noqa: F401
-except ModuleNotFoundError as e:
-    if e.name != "torch":
-        raise
-
-    def adversarial_injector(*args, **kwargs):
-        """Unavailable: this Python has no PyTorch."""
-        raise RuntimeError("adversarial_injector crafts its attacks with PyTorch, which this "
-                           "Python cannot import; run the flowgraph with the project's venv "
-                           "(bash scripts/bootstrap.sh installs it)")
+from .adversarial_injector import adversarial_injector  # noqa: F401,E402 (PyTorch on use)
 from .sigmf_recorder import sigmf_recorder  # noqa: F401,E402
 from .signal_scanner import signal_scanner  # noqa: F401,E402
 

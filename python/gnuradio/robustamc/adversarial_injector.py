@@ -10,7 +10,12 @@ import pmt
 from gnuradio import gr
 
 from robustamc.bundle import BundleError
-from robustamc.injection import MODES, WindowPerturber, check_psr_db
+
+def _injection():
+    """robustamc.injection, imported on first use: it needs PyTorch, which the other blocks
+    (on the C++ engine) do not, so importing the blocks must not load it."""
+    from robustamc import injection
+    return injection
 
 
 class adversarial_injector(gr.sync_block):
@@ -43,11 +48,17 @@ class adversarial_injector(gr.sync_block):
         if int(window) < 1 or int(offset) < 0:
             raise ValueError("adversarial_injector: window must be >= 1 and offset >= 0")
         try:
-            psr_db = check_psr_db(psr_db)
+            inj = _injection()
+        except ModuleNotFoundError as e:
+            raise RuntimeError(f"adversarial_injector crafts its attacks with PyTorch, which "
+                               f"this Python cannot import ({e}); run the flowgraph with the "
+                               f"project's venv (bash scripts/bootstrap.sh)") from None
+        try:
+            psr_db = inj.check_psr_db(psr_db)
         except ValueError as e:
             raise ValueError(f"adversarial_injector: {e}") from None
         try:
-            self.perturber = WindowPerturber(mode, bundle or None, uap_file, pgd_steps, label,
+            self.perturber = inj.WindowPerturber(mode, bundle or None, uap_file, pgd_steps, label,
                                              random_shift, seed, int(window))
         except (BundleError, ValueError) as e:
             raise ValueError(f"adversarial_injector: {e}") from None
@@ -73,7 +84,7 @@ class adversarial_injector(gr.sync_block):
 
     def set_psr_db(self, psr_db):
         try:
-            self.psr = check_psr_db(psr_db)
+            self.psr = _injection().check_psr_db(psr_db)
         except ValueError as e:
             self._stats["refused_messages"] += 1
             self.logger.error(f"refused: {e}; staying at {self.psr:g} dB")
@@ -116,13 +127,13 @@ class adversarial_injector(gr.sync_block):
                     if not pmt.is_symbol(items["mode"]):
                         raise ValueError(f"mode must be a symbol, not {items['mode']}")
                     mode = pmt.symbol_to_string(items["mode"])
-                    if mode not in MODES:
-                        raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
+                    if mode not in _injection().MODES:
+                        raise ValueError(f"unknown mode {mode!r}; known: {', '.join(_injection().MODES)}")
                 if "psr_db" in items:
                     v = items["psr_db"]
                     if pmt.is_bool(v) or not pmt.is_number(v) or pmt.is_complex(v):
                         raise ValueError(f"psr_db must be a real number, not {v}")
-                    psr = check_psr_db(pmt.to_double(v))
+                    psr = _injection().check_psr_db(pmt.to_double(v))
             else:
                 raise ValueError("expected a dict (mode, psr_db) or a mode symbol")
         except (ValueError, TypeError, RuntimeError) as e:   # RuntimeError: malformed PMT
@@ -160,10 +171,10 @@ class adversarial_injector(gr.sync_block):
         self._stats["windows"] += len(todo)
         if mode == "off":
             return n
-        ok = status == WindowPerturber.PERTURBED
-        self._stats["nonfinite"] += int(np.sum(status == WindowPerturber.NONFINITE))
-        self._stats["no_power"] += int(np.sum(status == WindowPerturber.NO_POWER))
-        self._stats["nonfinite_output"] += int(np.sum(status == WindowPerturber.OVERFLOW))
+        ok = status == self.perturber.PERTURBED
+        self._stats["nonfinite"] += int(np.sum(status == self.perturber.NONFINITE))
+        self._stats["no_power"] += int(np.sum(status == self.perturber.NO_POWER))
+        self._stats["nonfinite_output"] += int(np.sum(status == self.perturber.OVERFLOW))
         self._stats["perturbed"] += int(ok.sum())
         self._stats["achieved_psr_db_sum"] += float(achieved[ok].sum())
         o = out[wins_from * self.window:len(todo) * self.window + wins_from * self.window]
@@ -178,4 +189,4 @@ class adversarial_injector(gr.sync_block):
         return n
 
 
-__all__ = ["adversarial_injector", "MODES"]
+__all__ = ["adversarial_injector"]
