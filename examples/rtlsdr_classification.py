@@ -195,7 +195,7 @@ class rtlsdr_classification(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.classifier = robustamc.modulation_classifier(bundle='', hop=0, average=average, min_confidence=0.0, threads=1, tag_output=False, samp_rate=samp_rate, max_batch=0)
+        self.classifier = robustamc.modulation_classifier(bundle='', hop=0, average=average, min_confidence=0.0, threads=1, tag_output=False, samp_rate=samp_rate, max_batch=0, backend="")
         self.channel_view = qtgui.freq_sink_c(
             2048, #size
             window.WIN_BLACKMAN_hARRIS, #wintype

@@ -147,7 +147,7 @@ class simulated_classification(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 1):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.classifier = robustamc.modulation_classifier(bundle='', hop=0, average=64, min_confidence=0.0, threads=1, tag_output=False, samp_rate=samp_rate, max_batch=0)
+        self.classifier = robustamc.modulation_classifier(bundle='', hop=0, average=64, min_confidence=0.0, threads=1, tag_output=False, samp_rate=samp_rate, max_batch=0, backend="")
         self.channel = channels.channel_model(
             noise_voltage=(10 ** (-snr_db / 20)),
             frequency_offset=(50 / samp_rate),

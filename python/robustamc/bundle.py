@@ -92,9 +92,11 @@ def _atomic_write(path: Path, write) -> None:
 
 
 def save_bundle(model, path, *, name: str | None = None,
-                normalization: str = "unit-power", extra: dict | None = None) -> Path:
+                normalization: str = "unit-power", extra: dict | None = None,
+                state: dict | None = None) -> Path:
     """Write a bundle of a torch model; `extra` adds keys (training command, data, seed,
-    metrics...)."""
+    metrics...); `state` replaces the model's own state dict (int8 weights:
+    robustamc.quantize)."""
     import torch
     from safetensors.torch import save_file
 
@@ -103,7 +105,8 @@ def save_bundle(model, path, *, name: str | None = None,
     weights.parent.mkdir(parents=True, exist_ok=True)
     if normalization not in NORMALIZATIONS:
         raise BundleError(f"unknown normalisation {normalization!r}")
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu().contiguous()
+             for k, v in (model.state_dict() if state is None else state).items()}
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
     if bad:
         raise BundleError(f"refusing to write a bundle with non-finite weights ({bad[:3]})")
@@ -185,11 +188,19 @@ def _check_weight_shapes(weights: Path, config, meta_path: Path) -> None:
     from safetensors import SafetensorError, safe_open
 
     from .models import build_model
+    from .quantize import INT8_SUFFIX, SCALE_SUFFIX
     try:
         with safe_open(str(weights), framework="pt") as f:
             have = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
     except (SafetensorError, OSError, ValueError) as e:
         raise BundleError(f"{weights} is not a valid safetensors file: {e}") from None
+    # int8 weights stand for the float weight of their shape; their scales are checked
+    # against it (one per output channel)
+    for k in [k for k in have if k.endswith(INT8_SUFFIX)]:
+        base = k[:-len(INT8_SUFFIX)]
+        if have.pop(base + SCALE_SUFFIX, None) != have[k][:1]:
+            raise BundleError(f"{meta_path}: int8 weight {base} has no scale per output channel")
+        have[base + ".weight"] = have.pop(k)
     with torch.device("meta"):
         model = build_model(config)
     want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
@@ -231,8 +242,9 @@ def load_bundle(path=None, device="cpu") -> Bundle:
     weights, meta_path, meta = verified_weights(path)
     config = parse_config(meta["architecture"])   # checked by read_meta
     _check_weight_shapes(weights, config, meta_path)
+    from .quantize import dequantize_state
     try:
-        state = load_file(str(weights), device="cpu")
+        state = dequantize_state(load_file(str(weights), device="cpu"))
     except (SafetensorError, OSError, ValueError) as e:
         raise BundleError(f"{weights} is not a valid safetensors file: {e}") from None
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]

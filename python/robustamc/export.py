@@ -19,10 +19,11 @@ OPSET = 17
 
 def export_engine_blob(bundle, out) -> Path:
     """Write the engine's weights blob of a transformer bundle to `out`."""
+    from .quantize import dequantize_state
     weights, meta_path, meta = verified_weights(bundle)
     try:
         blob = engine_blob(parse_config(meta["architecture"]), meta["normalization"],
-                           read_safetensors(weights))
+                           dequantize_state(read_safetensors(weights)))
     except ValueError as e:
         raise BundleError(f"{meta_path}: {e}") from None
     out = Path(out)

@@ -33,8 +33,9 @@ class NativeClassifier:
         mod = native_module()
         weights, meta_path, meta = verified_weights(bundle)
         config = parse_config(meta["architecture"])
+        from ..quantize import dequantize_state
         try:
-            tensors = read_safetensors(weights)
+            tensors = dequantize_state(read_safetensors(weights))
         except (OSError, ValueError) as e:
             raise BundleError(f"{weights} is not a valid safetensors file: {e}") from None
         bad = [k for k, v in tensors.items()
