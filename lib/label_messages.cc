@@ -72,5 +72,24 @@ size_t publish_messages(const basic_block_sptr& block,
     return msgs.size();
 }
 
+size_t publish_label_messages(const basic_block_sptr& block,
+                              const pmt::pmt_t& port,
+                              const std::vector<pmt::pmt_t>& base,
+                              const std::vector<int32_t>& index,
+                              const std::vector<uint64_t>& offset,
+                              const std::vector<int32_t>& windows,
+                              const std::vector<double>& confidence,
+                              const std::vector<float>& probabilities,
+                              size_t n_classes)
+{
+    if (!block) {
+        throw std::invalid_argument("publish_label_messages: no block");
+    }
+    return publish_messages(
+        block,
+        port,
+        make_label_messages(base, index, offset, windows, confidence, probabilities, n_classes));
+}
+
 } // namespace robustamc
 } // namespace gr

@@ -51,6 +51,26 @@ ROBUSTAMC_API size_t publish_messages(const basic_block_sptr& block,
                                       const pmt::pmt_t& port,
                                       const std::vector<pmt::pmt_t>& msgs);
 
+/*!
+ * \brief Builds the label messages of make_label_messages and publishes them, in order, on
+ * \p block's port \p port, without handing them back to the caller.
+ * \ingroup robustamc
+ *
+ * The block's whole decision path for a batch: a Python block that classifies every window
+ * publishes one message per window, and passing the messages back to Python and in again
+ * cost as much as building them. Returns the number published; throws as
+ * make_label_messages, and std::invalid_argument if \p block is null (before publishing).
+ */
+ROBUSTAMC_API size_t publish_label_messages(const basic_block_sptr& block,
+                                            const pmt::pmt_t& port,
+                                            const std::vector<pmt::pmt_t>& base,
+                                            const std::vector<int32_t>& index,
+                                            const std::vector<uint64_t>& offset,
+                                            const std::vector<int32_t>& windows,
+                                            const std::vector<double>& confidence,
+                                            const std::vector<float>& probabilities,
+                                            size_t n_classes);
+
 } // namespace robustamc
 } // namespace gr
 

@@ -14,7 +14,7 @@ from gnuradio import gr
 from robustamc.bundle import BundleError
 from robustamc.inference import FrameClassifier
 
-from .robustamc_python import make_label_messages, publish_messages
+from .robustamc_python import make_label_messages, publish_label_messages
 
 
 #: Samples GNU Radio may hand the block per call (its history and output buffer size).
@@ -231,23 +231,25 @@ class modulation_classifier(gr.sync_block):
         src = self._src.at_many(first)
         if src is not None:  # behind a gate: the radio's sample index
             offsets = src[1] + (first - src[0])
-        msgs = make_label_messages(self._base_msgs, idx.astype(np.int32),
-                                   offsets.astype(np.uint64), valid.astype(np.int32),
-                                   conf.astype(np.float64), probs.astype(np.float32))
+        arrays = (idx.astype(np.int32), offsets.astype(np.uint64), valid.astype(np.int32),
+                  conf.astype(np.float64), probs.astype(np.float32))
         extras = self._extra_fields(groups, first)
-        send, port = self._send, self.port
         if extras is None and not self.tag_output:
-            # one C++ call for the batch (~1 us/window less than a loop here); the block
-            # pointer is fetched each time: a copy kept on self can outlive the C++ block
-            # when the interpreter tears the flowgraph down, and crash it
-            publish_messages(self.to_basic_block(), port, msgs)
-        else:
-            for j, d in enumerate(msgs):
-                for key, value in (extras[j] if extras is not None else ()):
-                    d = pmt.dict_add(d, key, value)
-                send(port, d)
-                if self.tag_output:
-                    self.add_item_tag(0, int(ready[j]), self._tag_key, d)
+            # the messages are built and published in one C++ call, never handed to Python
+            # and back as a list of PMT objects; the block pointer is fetched each time: a
+            # copy kept on self can outlive the C++ block when the interpreter tears the
+            # flowgraph down, and crash it
+            self._stats["published"] += publish_label_messages(
+                self.to_basic_block(), self.port, self._base_msgs, *arrays)
+            return
+        msgs = make_label_messages(self._base_msgs, *arrays)
+        send, port = self._send, self.port
+        for j, d in enumerate(msgs):
+            for key, value in (extras[j] if extras is not None else ()):
+                d = pmt.dict_add(d, key, value)
+            send(port, d)
+            if self.tag_output:
+                self.add_item_tag(0, int(ready[j]), self._tag_key, d)
         self._stats["published"] += len(msgs)
 
     def _extra_fields(self, groups, first):

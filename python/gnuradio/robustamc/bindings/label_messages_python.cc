@@ -78,4 +78,38 @@ void bind_label_messages(py::module& m)
           py::arg("msgs"),
           py::call_guard<py::gil_scoped_release>(),
           D(publish_messages));
+
+    m.def(
+        "publish_label_messages",
+        [](const gr::basic_block_sptr& block,
+           const pmt::pmt_t& port,
+           const std::vector<pmt::pmt_t>& base,
+           const carray<int32_t>& index,
+           const carray<uint64_t>& offset,
+           const carray<int32_t>& windows,
+           const carray<double>& confidence,
+           const carray<float>& probabilities) {
+            if (probabilities.ndim() != 2) {
+                throw std::invalid_argument(
+                    "publish_label_messages: probabilities must be (decisions, classes)");
+            }
+            auto idx = to_vector(index);
+            auto off = to_vector(offset);
+            auto win = to_vector(windows);
+            auto conf = to_vector(confidence);
+            auto probs = to_vector(probabilities);
+            const size_t classes = probabilities.shape(1);
+            py::gil_scoped_release release;   // receivers' Python handlers may run meanwhile
+            return gr::robustamc::publish_label_messages(
+                block, port, base, idx, off, win, conf, probs, classes);
+        },
+        py::arg("block"),
+        py::arg("port"),
+        py::arg("base"),
+        py::arg("index"),
+        py::arg("offset"),
+        py::arg("windows"),
+        py::arg("confidence"),
+        py::arg("probabilities"),
+        D(publish_label_messages));
 }

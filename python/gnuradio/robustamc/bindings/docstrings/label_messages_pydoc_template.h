@@ -19,3 +19,6 @@ static const char* __doc_gr_robustamc_make_label_messages = R"doc(Builds modulat
 
 
 static const char* __doc_gr_robustamc_publish_messages = R"doc(Publishes msgs, in order, on block's output message port port (block: a block's to_basic_block()); one call for a batch instead of one message_port_pub per message. Returns the number published.)doc";
+
+
+static const char* __doc_gr_robustamc_publish_label_messages = R"doc(make_label_messages and publish_messages in one call: builds the batch's label messages and publishes them on block's port, without returning them to Python (the block's decision path). Returns the number published.)doc";
