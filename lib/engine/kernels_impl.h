@@ -235,6 +235,55 @@ void attend(const float* q, int ldq, int nq, const float* k, const float* v, int
     }
 }
 
+/*!
+ * Attention of every token of one head on every token: queries across the vector lanes
+ * (8 at a time), keys along an outer axis, so the softmax over the keys is elementwise
+ * between vectors (no horizontal reductions). q, k, v rows have stride ld; `tmp` holds
+ * (hd + t) * tp + 8 * hd floats, tp = t rounded up to 8.
+ */
+void attend_all(const float* q, const float* k, const float* v, int ld, int t, int hd,
+                float scale, float* out, int ldo, float* tmp)
+{
+    const int tp = (t + 7) & ~7;
+    float* qt = tmp;                 // hd x tp: scaled queries transposed, zero beyond t
+    float* sc = tmp + hd * tp;       // t x 8: one block of queries' scores, then weights
+    float* acc = sc + t * 8;         // hd x 8: their outputs
+    for (int d = 0; d < hd; ++d) {
+        for (int i = 0; i < t; ++i)
+            qt[d * tp + i] = q[(std::size_t)i * ld + d] * scale;
+        for (int i = t; i < tp; ++i)
+            qt[d * tp + i] = 0.0f;
+    }
+    for (int b = 0; b < tp; b += 8) {
+        v8 mx = splat(-3.0e38f);
+        for (int j = 0; j < t; ++j) {
+            const float* kj = k + (std::size_t)j * ld;
+            v8 s = splat(0.0f);
+            for (int d = 0; d < hd; ++d)
+                s += splat(kj[d]) * load(qt + d * tp + b);
+            store(sc + j * 8, s);
+            mx = s > mx ? s : mx;
+        }
+        v8 sum = splat(0.0f);
+        for (int j = 0; j < t; ++j) {
+            v8 e = vexp(load(sc + j * 8) - mx);
+            store(sc + j * 8, e);
+            sum += e;
+        }
+        const v8 inv = splat(1.0f) / sum;
+        for (int d = 0; d < hd; ++d) {
+            v8 a = splat(0.0f);
+            for (int j = 0; j < t; ++j)
+                a += load(sc + j * 8) * splat(v[(std::size_t)j * ld + d]);
+            store(acc + d * 8, a * inv);
+        }
+        const int lanes = t - b < 8 ? t - b : 8;
+        for (int i = 0; i < lanes; ++i)
+            for (int d = 0; d < hd; ++d)
+                out[(std::size_t)(b + i) * ldo + d] = acc[d * 8 + i];
+    }
+}
+
 struct Scratch {
     float *h, *n, *qkv, *att, *mlp, *cols, *feat, *tmp, *x0, *logits;
 };
@@ -249,7 +298,7 @@ std::size_t carve(const ModelView& m, float* s, Scratch* c)
         rows * m.ld_dim, rows * m.ld_dim, rows * m.ld_qkv, rows * m.ld_dim, rows * m.ld_mlp,
         (std::size_t)FRAMES * (m.window / m.patch) * m.channels * m.span,
         (std::size_t)m.channels * (m.window + m.span - m.patch),
-        (std::size_t)(m.dim / m.heads + 1) * tp,
+        (std::size_t)(m.dim / m.heads + m.tokens) * tp + 8 * (m.dim / m.heads) + tp,
         (std::size_t)FRAMES * m.ld_dim, (std::size_t)FRAMES * m.ld_classes };
     float** slots[10] = { &c->h, &c->n, &c->qkv, &c->att, &c->mlp, &c->cols, &c->feat, &c->tmp,
                           &c->x0, &c->logits };
@@ -322,8 +371,8 @@ void forward_chunk(const ModelView& m, const float* iq, int frames, float* out, 
             for (int f = 0; f < frames; ++f)
                 for (int h = 0; h < m.heads; ++h) {
                     const float* base = s.qkv + (std::size_t)f * t * m.ld_qkv + h * hd;
-                    attend(base, m.ld_qkv, t, base + d, base + 2 * d, m.ld_qkv, t, hd, scale,
-                           s.att + (std::size_t)f * t * m.ld_dim + h * hd, m.ld_dim, s.tmp);
+                    attend_all(base, base + d, base + 2 * d, m.ld_qkv, t, hd, scale,
+                               s.att + (std::size_t)f * t * m.ld_dim + h * hd, m.ld_dim, s.tmp);
                 }
             gemm(s.att, m.ld_dim, rows, l.proj, s.h, m.ld_dim, ADD);
             layernorm(s.h, m.ld_dim, rows, d, l.norm2, s.n, m.ld_dim);
