@@ -170,8 +170,11 @@ class modulation_classifier(gr.sync_block):
         count = 0 if self._next + self.window > end else (end - self.window - self._next) // self.hop + 1
         if count:
             first = self._next - self._buf_start
-            starts = first + self.hop * np.arange(count)
-            windows = self._buf[starts[:, None] + np.arange(self.window)]
+            if self.hop == self.window:   # back to back: a view, no gather
+                windows = self._buf[first:first + count * self.window].reshape(count, self.window)
+            else:
+                starts = first + self.hop * np.arange(count)
+                windows = self._buf[starts[:, None] + np.arange(self.window)]
             step = self.max_batch or count
             for i in range(0, count, step):
                 self._take(i, self.clf.classify(windows[i:i + step]))
