@@ -33,10 +33,24 @@ def check_windows(windows: np.ndarray):
     windows = np.asarray(windows)
     n = windows.shape[0]
     status = np.zeros(n, dtype=np.int8)
-    finite = np.isfinite(windows).all(axis=1)  # complex: both parts finite
+    if windows.dtype == np.complex64 and windows.ndim == 2 and windows.flags.c_contiguous:
+        # one pass: the power of each window; NaN/Inf samples (or overflow) make it
+        # non-finite, and only those rows are looked at again
+        v = windows.view(np.float32)
+        with np.errstate(invalid="ignore", over="ignore"):
+            power = np.einsum("ij,ij->i", v, v) / windows.shape[1]
+        finite = np.ones(n, dtype=bool)
+        odd = ~np.isfinite(power)
+        if odd.any():
+            finite[odd] = np.isfinite(windows[odd]).all(axis=1)
+            with np.errstate(invalid="ignore", over="ignore"):
+                power[odd] = np.mean(np.abs(windows[odd].astype(np.complex128)) ** 2, axis=1)
+        power = power.astype(np.float64)
+    else:
+        finite = np.isfinite(windows).all(axis=1)  # complex: both parts finite
+        with np.errstate(invalid="ignore", over="ignore"):
+            power = np.mean(windows.real ** 2 + windows.imag ** 2, axis=1).astype(np.float64)
     status[~finite] = NONFINITE
-    with np.errstate(invalid="ignore", over="ignore"):
-        power = np.mean(windows.real ** 2 + windows.imag ** 2, axis=1).astype(np.float64)
     scale = np.ones(n)
     big = finite & ~(power <= SAFE_POWER)   # also catches float32 overflow to inf
     if big.any():

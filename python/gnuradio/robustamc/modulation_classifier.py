@@ -165,7 +165,8 @@ class modulation_classifier(gr.sync_block):
         n = len(inp)
         output_items[0][:] = inp
         self._read_tags(n)
-        self._buf = np.concatenate((self._buf, inp)) if len(self._buf) else inp.copy()
+        # a view of GNU Radio's buffer for this call only: the tail kept below is copied
+        self._buf = np.concatenate((self._buf, inp)) if len(self._buf) else inp
         end = self._buf_start + len(self._buf)
         count = 0 if self._next + self.window > end else (end - self.window - self._next) // self.hop + 1
         if count:
@@ -180,7 +181,7 @@ class modulation_classifier(gr.sync_block):
                 self._take(i, self.clf.classify(windows[i:i + step]))
             self._next += self.hop * count
         keep_from = min(self._next, end) - self._buf_start
-        self._buf = self._buf[keep_from:]
+        self._buf = self._buf[keep_from:].copy()
         self._buf_start += keep_from
         return n
 
