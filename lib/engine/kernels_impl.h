@@ -298,7 +298,8 @@ std::size_t carve(const ModelView& m, float* s, Scratch* c)
         rows * m.ld_dim, rows * m.ld_dim, rows * m.ld_qkv, rows * m.ld_dim, rows * m.ld_mlp,
         (std::size_t)FRAMES * (m.window / m.patch) * m.channels * m.span,
         (std::size_t)m.channels * (m.window + m.span - m.patch),
-        (std::size_t)(m.dim / m.heads + m.tokens) * tp + 8 * (m.dim / m.heads) + tp,
+        // attend: (hd + 1) * tp; attend_all: hd * tp + 8 * tokens + 8 * hd
+        (std::size_t)(m.dim / m.heads + 1) * tp + 8 * (std::size_t)(m.tokens + m.dim / m.heads),
         (std::size_t)FRAMES * m.ld_dim, (std::size_t)FRAMES * m.ld_classes };
     float** slots[10] = { &c->h, &c->n, &c->qkv, &c->att, &c->mlp, &c->cols, &c->feat, &c->tmp,
                           &c->x0, &c->logits };
