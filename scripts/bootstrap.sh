@@ -71,6 +71,8 @@ ldconfig
 "$VENV/bin/python" -c 'from gnuradio import robustamc; robustamc.modulation_classifier' \
   || { say "the installed blocks do not import"; exit 1; }
 # ... and in the interpreter GNU Radio Companion runs flowgraphs with, from a clean environment
+env -i PATH=/usr/bin:/bin /usr/bin/python3 -c 'import _robustamc_engine; _robustamc_engine.available_isas()' \
+  || { say "the inference engine (_robustamc_engine) does not import in /usr/bin/python3"; exit 1; }
 env -i PATH=/usr/bin:/bin /usr/bin/python3 -c 'from gnuradio import robustamc; robustamc.modulation_classifier' \
   || { say "the installed blocks do not import in /usr/bin/python3 (GNU Radio Companion)"; exit 1; }
 say "ready"
