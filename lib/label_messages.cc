@@ -12,6 +12,24 @@
 namespace gr {
 namespace robustamc {
 
+pmt::pmt_t make_label_message(const pmt::pmt_t& base,
+                              uint64_t offset,
+                              int32_t windows,
+                              double confidence,
+                              const float* probs,
+                              size_t n_classes)
+{
+    // interned once: pmt::intern looks the symbol up in a global table under a lock
+    static const pmt::pmt_t k_offset = pmt::intern("offset");
+    static const pmt::pmt_t k_windows = pmt::intern("windows");
+    static const pmt::pmt_t k_confidence = pmt::intern("confidence");
+    static const pmt::pmt_t k_probabilities = pmt::intern("probabilities");
+    pmt::pmt_t d = pmt::acons(k_windows, pmt::from_long(windows), base);
+    d = pmt::acons(k_offset, pmt::from_uint64(offset), d);
+    d = pmt::acons(k_probabilities, pmt::init_f32vector(n_classes, probs), d);
+    return pmt::acons(k_confidence, pmt::from_double(confidence), d);
+}
+
 std::vector<pmt::pmt_t> make_label_messages(const std::vector<pmt::pmt_t>& base,
                                             const std::vector<int32_t>& index,
                                             const std::vector<uint64_t>& offset,
@@ -27,19 +45,12 @@ std::vector<pmt::pmt_t> make_label_messages(const std::vector<pmt::pmt_t>& base,
             "make_label_messages: index, offset, windows and confidence need one entry "
             "per decision and probabilities n_classes per decision");
     }
-    // interned once: pmt::intern looks the symbol up in a global table under a lock
-    static const pmt::pmt_t k_offset = pmt::intern("offset");
-    static const pmt::pmt_t k_windows = pmt::intern("windows");
-    static const pmt::pmt_t k_confidence = pmt::intern("confidence");
-    static const pmt::pmt_t k_probabilities = pmt::intern("probabilities");
-
-    // The four keys are prepended with acons rather than dict_add, which searches the
-    // dict for each key first (half the cost of a message); so the bases must lack them.
     for (const auto& b : base) {
-        for (const auto& k : { k_offset, k_windows, k_confidence, k_probabilities }) {
-            if (pmt::dict_has_key(b, k)) {
-                throw std::invalid_argument("make_label_messages: base messages must not hold \"" +
-                                            pmt::symbol_to_string(k) + "\"");
+        for (const char* k : { "offset", "windows", "confidence", "probabilities" }) {
+            if (pmt::dict_has_key(b, pmt::intern(k))) {
+                throw std::invalid_argument(
+                    std::string("make_label_messages: base messages must not hold \"") + k +
+                    "\"");
             }
         }
     }
@@ -50,11 +61,12 @@ std::vector<pmt::pmt_t> make_label_messages(const std::vector<pmt::pmt_t>& base,
             throw std::invalid_argument("make_label_messages: class index " +
                                         std::to_string(index[i]) + " has no base message");
         }
-        pmt::pmt_t d = pmt::acons(k_windows, pmt::from_long(windows[i]), base[index[i]]);
-        d = pmt::acons(k_offset, pmt::from_uint64(offset[i]), d);
-        d = pmt::acons(
-            k_probabilities, pmt::init_f32vector(n_classes, &probabilities[i * n_classes]), d);
-        out.push_back(pmt::acons(k_confidence, pmt::from_double(confidence[i]), d));
+        out.push_back(make_label_message(base[index[i]],
+                                         offset[i],
+                                         windows[i],
+                                         confidence[i],
+                                         &probabilities[i * n_classes],
+                                         n_classes));
     }
     return out;
 }

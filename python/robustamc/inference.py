@@ -84,6 +84,8 @@ class FrameClassifier:
     0 = classified, 1 = non-finite samples, 2 = no power. Invalid windows are never guessed at.
     `backend` ("auto", "engine" or "torch"; default $ROBUSTAMC_BACKEND or auto) chooses who
     computes them; `self.backend` says who does, `self.fallback_reason` why not the engine.
+    On the engine, `engine_blob` holds the weights blob it runs and `isa` its kernels (for
+    the C++ blocks, which run their own engine); both are None on PyTorch.
     """
 
     VALID, NONFINITE, NO_POWER = VALID, NONFINITE, NO_POWER
@@ -102,8 +104,10 @@ class FrameClassifier:
                 self.fallback_reason = str(e)
         elif choice == "engine":
             raise ValueError(f"the engine runs on the CPU, not {device!r}")
+        self.engine_blob = self.isa = None
         if self._native is not None:
             self.backend, self.meta = "engine", self._native.meta
+            self.engine_blob, self.isa = self._native.blob, self._native.isa
         else:
             import torch
 

@@ -18,6 +18,22 @@ namespace gr {
 namespace robustamc {
 
 /*!
+ * \brief One label message: \p base (a class's prebuilt dict without the four keys) with
+ * "confidence" (double), "probabilities" (f32vector of \p n_classes values from \p probs),
+ * "offset" (uint64) and "windows" (long) added.
+ * \ingroup robustamc
+ *
+ * The keys are prepended (pmt::acons) rather than dict_add'ed, which would search the dict
+ * for each key first: half the cost of a message. The caller guarantees \p base lacks them.
+ */
+ROBUSTAMC_API pmt::pmt_t make_label_message(const pmt::pmt_t& base,
+                                            uint64_t offset,
+                                            int32_t windows,
+                                            double confidence,
+                                            const float* probs,
+                                            size_t n_classes);
+
+/*!
  * \brief Builds modulation_classifier's label messages for a batch of decisions.
  * \ingroup robustamc
  *

@@ -16,7 +16,7 @@ _ensure_core()  # the core may live in another interpreter's site (GNU Radio Com
 from .robustamc_python import *  # noqa: F401,F403,E402
 
 # Python blocks
-from .modulation_classifier import modulation_classifier  # noqa: F401,E402
+from .modulation_classifier import modulation_classifier, window_classifier  # noqa: F401,E402
 from .stock_modulation_source import stock_modulation_source  # noqa: F401,E402
 from .adversarial_injector import adversarial_injector  # noqa: F401,E402 (PyTorch on use)
 from .sigmf_recorder import sigmf_recorder  # noqa: F401,E402

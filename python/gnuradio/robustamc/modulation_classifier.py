@@ -6,6 +6,7 @@
 """modulation_classifier: names the modulation of a complex stream, publishing PMT labels."""
 
 import bisect
+import time
 
 import numpy as np
 import pmt
@@ -14,14 +15,14 @@ from gnuradio import gr
 from robustamc.bundle import BundleError
 from robustamc.inference import FrameClassifier
 
-from .robustamc_python import make_label_messages, publish_label_messages
+from .robustamc_python import engine_classifier_cc, make_label_messages, publish_label_messages
 
 
 #: Samples GNU Radio may hand the block per call (its history and output buffer size).
 BUFFER_ITEMS = 32768
 
 
-class modulation_classifier(gr.sync_block):
+class modulation_classifier(gr.hier_block2):
     """Classify the modulation of a complex baseband stream with a gr-robustamc bundle.
 
     The stream passes through unchanged. Every `hop` samples a window of the bundle's length
@@ -49,27 +50,90 @@ class modulation_classifier(gr.sync_block):
     `backend` chooses who runs the model: "engine" (gr-robustamc's C++ engine, no PyTorch),
     "torch", or "" / "auto" (the engine where it runs the bundle; $ROBUSTAMC_BACKEND can
     override). `threads` sets PyTorch's threads (the engine uses one).
+
+    On the engine the whole block is C++ (`engine_classifier_cc`: windowing, checks,
+    averaging and messages); on PyTorch it is `window_classifier`, the same logic in Python.
+    `self.impl` is the block inside, `self.clf` the loaded FrameClassifier.
     """
 
     def __init__(self, bundle="", hop=0, average=1, min_confidence=0.0, threads=1,
                  tag_output=False, samp_rate=200e3, max_batch=0, backend=""):
-        gr.sync_block.__init__(self, name="modulation_classifier",
-                               in_sig=[np.complex64], out_sig=[np.complex64])
+        gr.hier_block2.__init__(self, "modulation_classifier",
+                                gr.io_signature(1, 1, gr.sizeof_gr_complex),
+                                gr.io_signature(1, 1, gr.sizeof_gr_complex))
         try:
             self.clf = FrameClassifier(bundle or None, backend=backend or None)
         except (BundleError, ValueError) as e:
             raise ValueError(f"modulation_classifier: cannot load bundle: {e}") from None
-        w = self.clf.window
-        hop = int(hop) or w
-        if hop < 1 or int(average) < 1:
+        if int(hop) < 0 or int(average) < 1:
             raise ValueError("modulation_classifier: hop and average must be >= 1")
         if not 0.0 <= float(min_confidence) <= 1.0:
             raise ValueError("modulation_classifier: min_confidence must be in [0, 1]")
+        if int(max_batch) < 0:
+            raise ValueError("modulation_classifier: max_batch must be >= 0")
         if int(threads) > 0 and self.clf.backend == "torch":
             import torch
             torch.set_num_threads(int(threads))  # process-wide: PyTorch has one CPU pool
-        self.window, self.hop, self.average = w, hop, int(average)
-        self.min_confidence = float(min_confidence)
+        model_rate = float(self.clf.meta.get("sample_rate", 200e3))
+        if self.clf.engine_blob is not None:
+            self.impl = engine_classifier_cc(
+                self.clf.engine_blob, self.clf.classes, self.clf.name, int(hop), int(average),
+                float(min_confidence), float(samp_rate), model_rate, int(max_batch),
+                bool(tag_output), self.clf.isa)
+        else:
+            self.impl = window_classifier(self.clf, hop, average, min_confidence, tag_output,
+                                          samp_rate, max_batch)
+        self.connect(self, self.impl, self)
+        self.message_port_register_hier_out("labels")
+        self.msg_connect(self.impl, "labels", self, "labels")
+
+    @property
+    def backend(self):
+        """Who runs the model: "engine" or "torch"."""
+        return self.clf.backend
+
+    @property
+    def average(self):
+        """Windows per decision in use."""
+        return self.impl.average()
+
+    @property
+    def min_confidence(self):
+        """Smallest confidence published, in use."""
+        return self.impl.min_confidence()
+
+    def set_average(self, average):
+        """Windows per decision from the next work() call on (>= 1)."""
+        self.impl.set_average(int(average))
+
+    def set_min_confidence(self, min_confidence):
+        """Smallest confidence published, from the next work() call on (0..1)."""
+        self.impl.set_min_confidence(float(min_confidence))
+
+    def set_max_noutput_items(self, n):
+        """Cap the samples per work() call (GNU Radio's block setting, on the block inside)."""
+        self.impl.set_max_noutput_items(int(n))
+
+    def stats(self):
+        """Counters: windows seen, decisions, published, below_confidence, nonfinite, no_power,
+        and inference_ns / work_ns (time in the model / in the block's work)."""
+        return dict(self.impl.stats())
+
+
+class window_classifier(gr.sync_block):
+    """modulation_classifier's Python path, for a FrameClassifier on PyTorch (the reference:
+    the C++ engine_classifier_cc does the same with the engine; tests compare the two).
+    Build it through modulation_classifier."""
+
+    def __init__(self, clf, hop=0, average=1, min_confidence=0.0, tag_output=False,
+                 samp_rate=200e3, max_batch=0):
+        gr.sync_block.__init__(self, name="window_classifier",
+                               in_sig=[np.complex64], out_sig=[np.complex64])
+        self.clf = clf
+        w = self.clf.window
+        hop = int(hop) or w
+        self.window, self.hop, self._average = w, hop, int(average)
+        self._min_confidence = float(min_confidence)
         self._pending_settings = None   # (average, min_confidence) from a setter
         self.model_rate = float(self.clf.meta.get("sample_rate", 200e3))
         self._warned_rates = set()
@@ -90,7 +154,7 @@ class modulation_classifier(gr.sync_block):
         self._snr = {}  # window offset -> SNR estimate (dB) from snr_db tags
         self._rx_freq = None
         self._stats = dict(windows=0, decisions=0, published=0, below_confidence=0,
-                           nonfinite=0, no_power=0)
+                           nonfinite=0, no_power=0, inference_ns=0, work_ns=0)
         # offset, windows, confidence and probabilities are added in C++ (make_label_messages)
         self._keys = {k: pmt.intern(k) for k in (
             "label", "index", "window", "model", "rx_time", "rx_freq", "snr_db")}
@@ -115,13 +179,21 @@ class modulation_classifier(gr.sync_block):
         self.set_min_output_buffer(0, 2 * BUFFER_ITEMS)  # the port form logs nothing
         self._skip = BUFFER_ITEMS - 1
 
+    def average(self):
+        """Windows per decision in use."""
+        return self._average
+
+    def min_confidence(self):
+        """Smallest confidence published, in use."""
+        return self._min_confidence
+
     def set_average(self, average):
         """Windows per decision from the next work() call on (>= 1)."""
         if int(average) < 1:
             self.logger.error(f"refused average {average!r}: must be >= 1")
             return
         self._pending_settings = (int(average), (self._pending_settings or
-                                                 (0, self.min_confidence))[1])
+                                                 (0, self._min_confidence))[1])
 
     def set_min_confidence(self, min_confidence):
         """Smallest confidence published, from the next work() call on (0..1)."""
@@ -129,7 +201,7 @@ class modulation_classifier(gr.sync_block):
         if not 0.0 <= c <= 1.0:
             self.logger.error(f"refused min_confidence {min_confidence!r}: must be in [0, 1]")
             return
-        self._pending_settings = ((self._pending_settings or (self.average, 0))[0], c)
+        self._pending_settings = ((self._pending_settings or (self._average, 0))[0], c)
 
     def stats(self):
         """Counters: windows seen, decisions, published, below_confidence, nonfinite, no_power."""
@@ -158,9 +230,16 @@ class modulation_classifier(gr.sync_block):
                         "(Rational Resampler) or labels will be wrong")
 
     def work(self, input_items, output_items):
+        t0 = time.perf_counter_ns()
+        try:
+            return self._work(input_items, output_items)
+        finally:
+            self._stats["work_ns"] += time.perf_counter_ns() - t0
+
+    def _work(self, input_items, output_items):
         if self._pending_settings is not None:   # set between calls, never during one
             settings, self._pending_settings = self._pending_settings, None
-            self.average, self.min_confidence = settings
+            self._average, self._min_confidence = settings
         inp = input_items[0][self._skip:]
         n = len(inp)
         output_items[0][:] = inp
@@ -178,7 +257,10 @@ class modulation_classifier(gr.sync_block):
                 windows = self._buf[starts[:, None] + np.arange(self.window)]
             step = self.max_batch or count
             for i in range(0, count, step):
-                self._take(i, self.clf.classify(windows[i:i + step]))
+                t = time.perf_counter_ns()
+                result = self.clf.classify(windows[i:i + step])
+                self._stats["inference_ns"] += time.perf_counter_ns() - t
+                self._take(i, result)
             self._next += self.hop * count
         keep_from = min(self._next, end) - self._buf_start
         self._buf = self._buf[keep_from:].copy()
@@ -199,7 +281,7 @@ class modulation_classifier(gr.sync_block):
 
     def _decide(self):
         """Average complete groups of `average` windows (valid ones only) and publish them."""
-        k = self.average
+        k = self._average
         groups = len(self._pend_off) // k
         if not groups:
             return
@@ -214,7 +296,7 @@ class modulation_classifier(gr.sync_block):
         ready = self._pend_off[k - 1:n:k] + self.window - 1
         self._stats["decisions"] += groups
         # groups without a valid window are already counted as nonfinite / no_power
-        publish = (valid > 0) & (conf >= self.min_confidence)
+        publish = (valid > 0) & (conf >= self._min_confidence)
         self._stats["below_confidence"] += int(np.sum((valid > 0) & ~publish))
         pub = np.flatnonzero(publish)
         if len(pub):
@@ -262,7 +344,7 @@ class modulation_classifier(gr.sync_block):
         times = self._rx_time.at_many(first) if self.samp_rate > 0 else None
         if times is None and not self._snr and self._rx_freq is None:
             return None
-        k, keys = self.average, self._keys
+        k, keys = self._average, self._keys
         freq = None if self._rx_freq is None else (keys["rx_freq"], pmt.from_double(self._rx_freq))
         out = []
         for j, g in enumerate(groups.tolist()):

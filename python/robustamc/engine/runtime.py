@@ -49,7 +49,7 @@ class NativeClassifier:
         except ValueError as e:
             raise BundleError(f"{meta_path}: weights do not fit the architecture: {e}") from None
         self.engine = mod.Engine(blob, isa)
-        self.meta, self.path = meta, meta_path
+        self.blob, self.meta, self.path = blob, meta, meta_path
         self.isa = self.engine.isa
 
     def classify(self, windows: np.ndarray, logits: bool = False) -> np.ndarray:

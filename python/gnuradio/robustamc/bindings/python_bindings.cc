@@ -24,6 +24,7 @@ namespace py = pybind11;
     void bind_perturbation_adder_cc(py::module& m);
     void bind_occupancy_gate_cc(py::module& m);
     void bind_label_messages(py::module& m);
+    void bind_engine_classifier_cc(py::module& m);
 // ) END BINDING_FUNCTION_PROTOTYPES
 
 
@@ -55,5 +56,6 @@ PYBIND11_MODULE(robustamc_python, m)
     bind_perturbation_adder_cc(m);
     bind_occupancy_gate_cc(m);
     bind_label_messages(m);
+    bind_engine_classifier_cc(m);
     // ) END BINDING_FUNCTION_CALLS
 }
