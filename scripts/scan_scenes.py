@@ -56,6 +56,19 @@ def score(truth, ends, seconds):
     return found, bw_ok, named, spurious
 
 
+def print_misses(snr, scene, truth, ends):
+    """Signals no track matched, with the two nearest tracks (centre, bandwidth, label)."""
+    for tr in truth:
+        if any(abs(e["center_hz"] - tr["center_hz"]) < tr["bandwidth_hz"] / 4 for e in ends):
+            continue
+        near = sorted(ends, key=lambda e: abs(e["center_hz"] - tr["center_hz"]))[:2]
+        desc = "; ".join(f"{e['center_hz'] / 1e3:+.1f} kHz bw {e['bandwidth_hz'] / 1e3:.1f} "
+                         f"{e['label']} {e['start_s']:.2f}-{e['stop_s']:.2f} s" for e in near)
+        print(f"miss {snr:g} dB scene {scene}: {tr['label']} at {tr['center_hz'] / 1e3:+.1f} kHz, "
+              f"bw {tr['bandwidth_hz'] / 1e3:.1f} kHz, {tr.get('start_s', 0):.2f}-"
+              f"{tr.get('stop_s')} s | nearest: {desc}", file=sys.stderr)
+
+
 def main():
     from robustamc.cli import parser
     p = parser(__doc__)
@@ -65,6 +78,8 @@ def main():
     p.add_argument("--seconds", type=float, default=0.5)
     p.add_argument("--bundle", default="", help="model bundle (default: the shipped default)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--misses", action="store_true",
+                   help="also print each signal not found and the nearest tracks (to stderr)")
     args = p.parse_args()
 
     import torch
@@ -96,6 +111,8 @@ def main():
             busy += time.perf_counter() - t
             ends = [e for e in events if e["type"] == "end"]
             f, b, nmd, sp = score(truth, ends, args.seconds)
+            if args.misses:
+                print_misses(snr, k, truth, ends)
             tot += (len(truth), f, b, nmd, sp)
         n, f, b, nmd, sp = tot
         print(f"| {snr:g} | {n:.0f} | {100 * f / n:.1f} % | {100 * b / max(f, 1):.1f} % | "

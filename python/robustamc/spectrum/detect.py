@@ -184,7 +184,9 @@ class Detector:
             cum = np.cumsum(excess) / total
             a = lo + np.searchsorted(cum, 0.005)
             b = lo + np.searchsorted(cum, 0.995)
-            centre = lo + np.sum(np.arange(len(excess)) * excess) / total
+            # the middle of that span, so that centre +- bandwidth / 2 is the occupied band
+            # (an SSB signal's power centroid sits beside it, near its suppressed carrier)
+            centre = (a + b) / 2
             width = max(1.0, b - a + 1 - self.enbw)   # the window's own spread removed
             snr = 10 * np.log10(total / max(floor[lo:hi + 1].sum(), 1e-30) + 1e-12)
             r = Region(lo, hi, centre, width, float(snr))

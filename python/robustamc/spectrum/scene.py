@@ -53,20 +53,23 @@ def make_scene(rate: float, duration_s: float, signals: list[SceneSignal], seed:
         if b <= a:
             continue
         sig = _modulated(s, b - a, rate, seed * 1000 + i)
-        bw = occupied_bandwidth(sig, rate)
+        bw, mid = occupied_band(sig, rate)
         p = noise_power * bw / rate * 10 ** (s.snr_db / 10)
         sig *= math.sqrt(p / np.mean(np.abs(sig) ** 2))
         t = np.arange(a, b) / rate
         x[a:b] += (sig * np.exp(2j * np.pi * s.center_hz * t)).astype(np.complex64)
-        truth.append({"label": s.label, "center_hz": s.center_hz, "bandwidth_hz": bw,
+        # the centre is the middle of the occupied band, as a spectrum shows it (an SSB
+        # signal's lies half its bandwidth beside its suppressed carrier)
+        truth.append({"label": s.label, "center_hz": s.center_hz + mid, "bandwidth_hz": bw,
                       "snr_db": s.snr_db, "start_s": a / rate, "stop_s": b / rate})
     return x, truth
 
 
-def occupied_bandwidth(x: np.ndarray, rate: float, share: float = 0.99,
-                       nfft: int = 4096) -> float:
-    """The span (Hz) holding `share` of the power of `x` (ITU-R SM.328's occupied
-    bandwidth, (1 - share) / 2 left out on each side), from a Welch spectrum."""
+def occupied_band(x: np.ndarray, rate: float, share: float = 0.99,
+                  nfft: int = 4096) -> tuple[float, float]:
+    """(occupied bandwidth, the middle of that span as an offset from 0 Hz), Hz: the span
+    holding `share` of the power of `x` (ITU-R SM.328, (1 - share) / 2 left out on each
+    side), from a Welch spectrum."""
     m = len(x) // nfft * nfft
     if m == 0:
         raise ValueError("too short for the spectrum")
@@ -74,7 +77,7 @@ def occupied_bandwidth(x: np.ndarray, rate: float, share: float = 0.99,
     p = np.fft.fftshift(np.mean(np.abs(np.fft.fft(seg, axis=1)) ** 2, axis=0))
     c = np.cumsum(p) / p.sum()
     lo, hi = np.searchsorted(c, (1 - share) / 2), np.searchsorted(c, 1 - (1 - share) / 2)
-    return float((hi - lo + 1) * rate / nfft)
+    return float((hi - lo + 1) * rate / nfft), float(((lo + hi) / 2 - nfft / 2) * rate / nfft)
 
 
 def _modulated(s: SceneSignal, n: int, rate: float, seed: int) -> np.ndarray:
