@@ -126,6 +126,15 @@ def test_bad_blob_and_parameters_are_refused(gr_robustamc):
     assert blk.window() == 128 and blk.isa() in ("avx2", "generic")
 
 
+def test_grc_buffer_settings_reach_the_block_inside(gr_robustamc):
+    blk = gr_robustamc.modulation_classifier()
+    blk.set_min_output_buffer(1 << 17)          # GRC's advanced tab, either form
+    blk.set_max_output_buffer(0, 1 << 18)
+    assert blk.impl.min_output_buffer(0) == 1 << 17 and blk.impl.max_output_buffer(0) == 1 << 18
+    msgs, out, _ = run(blk, hostile_stream())
+    assert len(out) == 90 * 128 and len(msgs) > 0
+
+
 def test_torch_backend_uses_the_python_path(gr_robustamc):
     blk = gr_robustamc.modulation_classifier(backend="torch")
     assert blk.backend == "torch" and isinstance(blk.impl, gr_robustamc.window_classifier)

@@ -114,6 +114,13 @@ class modulation_classifier(gr.hier_block2):
         """Cap the samples per work() call (GNU Radio's block setting, on the block inside)."""
         self.impl.set_max_noutput_items(int(n))
 
+    # GRC's advanced "Min/Max Output Buffer" settings, passed to the block inside
+    def set_min_output_buffer(self, *args):
+        self.impl.set_min_output_buffer(*args)
+
+    def set_max_output_buffer(self, *args):
+        self.impl.set_max_output_buffer(*args)
+
     def stats(self):
         """Counters: windows seen, decisions, published, below_confidence, nonfinite, no_power,
         and inference_ns / work_ns (time in the model / in the block's work)."""
