@@ -66,7 +66,8 @@ class modulation_classifier(gr.hier_block2):
         except (BundleError, ValueError) as e:
             raise ValueError(f"modulation_classifier: cannot load bundle: {e}") from None
         if int(hop) < 0 or int(average) < 1:
-            raise ValueError("modulation_classifier: hop and average must be >= 1")
+            raise ValueError("modulation_classifier: hop must be >= 0 (0 = the window) and "
+                             "average >= 1")
         if not 0.0 <= float(min_confidence) <= 1.0:
             raise ValueError("modulation_classifier: min_confidence must be in [0, 1]")
         if int(max_batch) < 0:
