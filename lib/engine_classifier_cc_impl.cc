@@ -89,7 +89,6 @@ engine_classifier_cc_impl::engine_classifier_cc_impl(const std::vector<uint8_t>&
                      gr::io_signature::make(1, 1, sizeof(gr_complex)),
                      gr::io_signature::make(1, 1, sizeof(gr_complex))),
       d_engine(load_engine(blob, isa)),
-      d_classes(classes),
       d_nc(classes.size()),
       d_window(d_engine->config().window),
       d_hop(hop == 0 ? d_engine->config().window : hop),
@@ -238,13 +237,15 @@ void engine_classifier_cc_impl::classify(const gr_complex* in,
 {
     const size_t w = d_window;
     d_status.resize(count);
-    // windows in gather order; the engine reads the stream in place when they are back to
-    // back, all valid and none rescaled (the usual case)
-    const float* src = nullptr;
-    size_t valid = 0;
+    d_power.resize(count);
+    auto window_at = [&](size_t j) {
+        return reinterpret_cast<const float*>(in + (first + j * d_hop - in_start));
+    };
+    // the engine reads the stream in place when the windows are back to back, all valid
+    // and none rescaled (the usual case); else the valid ones are gathered
     bool in_place = d_hop == d_window;
     for (size_t j = 0; j < count; j++) {
-        const float* p = reinterpret_cast<const float*>(in + (first + j * d_hop - in_start));
+        const float* p = window_at(j);
         // float32 first (VOLK); NaN/Inf samples or float overflow make it non-finite, and
         // only then is the window summed again in double
         float fpower = 0.0f;
@@ -262,23 +263,24 @@ void engine_classifier_cc_impl::classify(const gr_complex* in,
         else if (!(power > MIN_POWER))
             s = NO_POWER;
         d_status[j] = s;
+        d_power[j] = power;
         if (s != VALID || power > SAFE_POWER)
             in_place = false;
-        if (j == 0)
-            src = p;
     }
+    const float* src = window_at(0);
+    size_t valid = count;
     if (!in_place) {
         d_gather.resize(count * 2 * w);
+        valid = 0;
         for (size_t j = 0; j < count; j++) {
             if (d_status[j] != VALID)
                 continue;
-            const float* p =
-                reinterpret_cast<const float*>(in + (first + j * d_hop - in_start));
+            const float* p = window_at(j);
             float* q = &d_gather[valid * 2 * w];
-            double power = 0.0;
-            for (size_t i = 0; i < 2 * w; i++)
-                power += static_cast<double>(p[i]) * p[i];
-            if (power / w > SAFE_POWER) {
+            if (d_power[j] > SAFE_POWER) { // rare: the scale in double, as the reference
+                double power = 0.0;
+                for (size_t i = 0; i < 2 * w; i++)
+                    power += static_cast<double>(p[i]) * p[i];
                 const double scale = std::sqrt(power / w);
                 for (size_t i = 0; i < 2 * w; i++)
                     q[i] = static_cast<float>(p[i] / scale);
@@ -288,8 +290,6 @@ void engine_classifier_cc_impl::classify(const gr_complex* in,
             valid++;
         }
         src = d_gather.data();
-    } else {
-        valid = count;
     }
     d_probs.resize(valid * d_nc);
     if (valid) {

@@ -38,7 +38,6 @@ private:
     using anchors = std::deque<std::pair<uint64_t, double>>;
 
     std::unique_ptr<robustamc_engine::Engine> d_engine;
-    const std::vector<std::string> d_classes;
     const size_t d_nc;
     const int d_window, d_hop, d_max_batch;
     const bool d_tag_output;
@@ -63,6 +62,7 @@ private:
     std::vector<float> d_gather; // windows handed to the engine when not contiguous
     std::vector<float> d_probs;
     std::vector<uint8_t> d_status;
+    std::vector<double> d_power; // mean power per window of the call (from the check)
 
     mutable std::mutex d_settings_mutex;
     bool d_settings_pending;
