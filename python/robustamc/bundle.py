@@ -128,6 +128,9 @@ def save_bundle(model, path, *, name: str | None = None,
         "weights_sha256": _sha256(weights),
     }
     meta.update(extra or {})
+    synth = (meta.get("data") or {}).get("synthesizer") or {}
+    if "sps" in (synth.get("field") or {}):   # trained on a range of symbol rates
+        meta["samples_per_symbol"] = synth["field"]["sps"]
     _atomic_write(meta_path, lambda p: p.write_text(json.dumps(meta, indent=2) + "\n"))
     return meta_path
 
