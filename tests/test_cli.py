@@ -188,7 +188,7 @@ def test_class_names_are_case_insensitive_and_the_help_examples_work(tmp_path):
                 "--out", tmp_path / "q")
     meta = json.loads((tmp_path / "q.sigmf-meta").read_text())
     assert {a["core:label"] for a in meta["annotations"]} == {"QPSK"}
-    p = run_app("robustamc-demo", "--modulations", "bpsk,Am-Dsb", "--segment", "0.05", "--fast",
+    p = run_app("robustamc-demo", "--narrowband", "--modulations", "bpsk,Am-Dsb", "--segment", "0.05", "--fast",
                 "--quiet", "--average", "8")
     assert "accuracy:" in p.stdout
 

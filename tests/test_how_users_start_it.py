@@ -134,7 +134,7 @@ def _real_calls(tmp):
                                "report:"),
         "robustamc-classify": ([tmp / "noise.cf32", "--samp-rate", "200e3", "--no-progress"],
                                "decisions"),
-        "robustamc-demo": (["--modulations", "BPSK", "--segment", "0.1", "--fast", "--quiet",
+        "robustamc-demo": (["--narrowband", "--modulations", "BPSK", "--segment", "0.1", "--fast", "--quiet",
                             "--average", "8"], "accuracy:"),
         "robustamc-bench": (["--only", "model", "--batch-sizes", "1", "--seconds", "0.05"],
                             "windows/s"),
