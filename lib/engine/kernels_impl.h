@@ -29,12 +29,13 @@ constexpr int FRAMES = 8; // frames per pass through the layers (activations sta
 inline v8 load(const float* p) { return *reinterpret_cast<const v8u*>(p); }
 inline void store(float* p, v8 v) { *reinterpret_cast<v8u*>(p) = v; }
 inline v8 splat(float a) { return v8{ a, a, a, a, a, a, a, a }; }
+//! Sum of the lanes as a tree (3 shuffles and adds, not a chain of 7).
 inline float hsum(v8 v)
 {
-    float s = 0.0f;
-    for (int i = 0; i < 8; ++i)
-        s += v[i];
-    return s;
+    v += __builtin_shuffle(v, i8v{ 4, 5, 6, 7, 0, 1, 2, 3 });
+    v += __builtin_shuffle(v, i8v{ 2, 3, 0, 1, 6, 7, 4, 5 });
+    v += __builtin_shuffle(v, i8v{ 1, 0, 3, 2, 5, 4, 7, 6 });
+    return v[0];
 }
 inline float hmax(v8 v)
 {
@@ -42,6 +43,15 @@ inline float hmax(v8 v)
     for (int i = 1; i < 8; ++i)
         s = v[i] > s ? v[i] : s;
     return s;
+}
+
+//! Lane-wise square root (compiles to one vector instruction where the ISA has it).
+inline v8 vsqrt(v8 x)
+{
+    v8 r;
+    for (int i = 0; i < 8; ++i)
+        r[i] = __builtin_sqrtf(x[i]);
+    return r;
 }
 
 //! e^x, relative error ~1e-7: 2^n e^r with |r| <= ln2/2 and a degree-7 Taylor polynomial.
@@ -235,6 +245,42 @@ void attend(const float* q, int ldq, int nq, const float* k, const float* v, int
     }
 }
 
+//! Scores of J keys (rows of k, stride ld) against 8 queries (transposed in qt, stride tp)
+//! into sc (8 per key); mx keeps the running maximum per query.
+template <int J>
+inline void scores(const float* k, int ld, const float* qt, int tp, int hd, float* sc, v8& mx)
+{
+    v8 s[J];
+    for (int i = 0; i < J; ++i)
+        s[i] = splat(0.0f);
+    for (int d = 0; d < hd; ++d) {
+        const v8 qd = load(qt + d * tp);
+        for (int i = 0; i < J; ++i)
+            s[i] += splat(k[(std::size_t)i * ld + d]) * qd;
+    }
+    for (int i = 0; i < J; ++i) {
+        store(sc + i * 8, s[i]);
+        mx = s[i] > mx ? s[i] : mx;
+    }
+}
+
+//! J output columns of 8 queries: the weights in w (8 per key, t keys) applied to the
+//! values (column v[0..J) of each key row, stride ld), times inv, into out (8 per column).
+template <int J>
+inline void weigh(const float* w, int t, const float* v, int ld, v8 inv, float* out)
+{
+    v8 a[J];
+    for (int i = 0; i < J; ++i)
+        a[i] = splat(0.0f);
+    for (int j = 0; j < t; ++j) {
+        const v8 wj = load(w + j * 8);
+        for (int i = 0; i < J; ++i)
+            a[i] += wj * splat(v[(std::size_t)j * ld + i]);
+    }
+    for (int i = 0; i < J; ++i)
+        store(out + i * 8, a[i] * inv);
+}
+
 /*!
  * Attention of every token of one head on every token: queries across the vector lanes
  * (8 at a time), keys along an outer axis, so the softmax over the keys is elementwise
@@ -255,15 +301,15 @@ void attend_all(const float* q, const float* k, const float* v, int ld, int t, i
             qt[d * tp + i] = 0.0f;
     }
     for (int b = 0; b < tp; b += 8) {
+        // several keys (then several output columns) at once: independent FMA chains
         v8 mx = splat(-3.0e38f);
-        for (int j = 0; j < t; ++j) {
-            const float* kj = k + (std::size_t)j * ld;
-            v8 s = splat(0.0f);
-            for (int d = 0; d < hd; ++d)
-                s += splat(kj[d]) * load(qt + d * tp + b);
-            store(sc + j * 8, s);
-            mx = s > mx ? s : mx;
-        }
+        int j = 0;
+        for (; j + 8 <= t; j += 8)
+            scores<8>(k + (std::size_t)j * ld, ld, qt + b, tp, hd, sc + j * 8, mx);
+        for (; j + 4 <= t; j += 4)
+            scores<4>(k + (std::size_t)j * ld, ld, qt + b, tp, hd, sc + j * 8, mx);
+        for (; j < t; ++j)
+            scores<1>(k + (std::size_t)j * ld, ld, qt + b, tp, hd, sc + j * 8, mx);
         v8 sum = splat(0.0f);
         for (int j = 0; j < t; ++j) {
             v8 e = vexp(load(sc + j * 8) - mx);
@@ -271,12 +317,11 @@ void attend_all(const float* q, const float* k, const float* v, int ld, int t, i
             sum += e;
         }
         const v8 inv = splat(1.0f) / sum;
-        for (int d = 0; d < hd; ++d) {
-            v8 a = splat(0.0f);
-            for (int j = 0; j < t; ++j)
-                a += load(sc + j * 8) * splat(v[(std::size_t)j * ld + d]);
-            store(acc + d * 8, a * inv);
-        }
+        int d = 0;
+        for (; d + 8 <= hd; d += 8)
+            weigh<8>(sc, t, v + d, ld, inv, acc + d * 8);
+        for (; d < hd; ++d)
+            weigh<1>(sc, t, v + d, ld, inv, acc + d * 8);
         const int lanes = t - b < 8 ? t - b : 8;
         for (int i = 0; i < lanes; ++i)
             for (int d = 0; d < hd; ++d)
@@ -320,28 +365,57 @@ void embed_input(const ModelView& m, const float* iq, float* feat, float* cols)
     std::memset(feat, 0, sizeof(float) * m.channels * lw);
     float acc = 0.0f;
     if (m.normalization == 0) {
-        for (int i = 0; i < w; ++i)
-            acc += iq[2 * i] * iq[2 * i] + iq[2 * i + 1] * iq[2 * i + 1];
+        // mean power: the interleaved I/Q squares summed in vectors (no serial chain)
+        v8 s[4] = { splat(0.0f), splat(0.0f), splat(0.0f), splat(0.0f) };
+        int i = 0;
+        for (; i + 32 <= 2 * w; i += 32)
+            for (int u = 0; u < 4; ++u) {
+                const v8 x = load(iq + i + 8 * u);
+                s[u] += x * x;
+            }
+        acc = hsum((s[0] + s[1]) + (s[2] + s[3]));
+        for (; i < 2 * w; ++i)
+            acc += iq[i] * iq[i];
         acc = __builtin_sqrtf(acc / w);
     } else {
         for (int i = 0; i < w; ++i)
             acc += __builtin_sqrtf(iq[2 * i] * iq[2 * i] + iq[2 * i + 1] * iq[2 * i + 1]);
     }
     const float inv = 1.0f / (acc + 1e-12f);
+    float* fa = feat + pad;
+    float* fb = feat + lw + pad;
     for (int i = 0; i < w; ++i) {
-        const float a = iq[2 * i] * inv, b = iq[2 * i + 1] * inv;
-        feat[pad + i] = a;
-        feat[lw + pad + i] = b;
-        if (m.channels == 6) {
+        fa[i] = iq[2 * i] * inv;
+        fb[i] = iq[2 * i + 1] * inv;
+    }
+    if (m.channels == 6) {
+        // the same magnitude with the phase doubled and quadrupled, 8 samples at a time
+        float* c2o = feat + 2 * lw + pad;
+        float* s2o = feat + 3 * lw + pad;
+        float* c4o = feat + 4 * lw + pad;
+        float* s4o = feat + 5 * lw + pad;
+        int i = 0;
+        for (; i + 8 <= w; i += 8) {
+            const v8 a = load(fa + i), b = load(fb + i);
+            v8 mag = vsqrt(a * a + b * b);
+            mag = mag > splat(1e-6f) ? mag : splat(1e-6f);
+            const v8 r2 = splat(1.0f) / (mag * mag);
+            const v8 c2 = (a * a - b * b) * r2, s2 = splat(2.0f) * a * b * r2;
+            store(c2o + i, mag * c2);
+            store(s2o + i, mag * s2);
+            store(c4o + i, mag * (c2 * c2 - s2 * s2));
+            store(s4o + i, mag * (splat(2.0f) * c2 * s2));
+        }
+        for (; i < w; ++i) {
+            const float a = fa[i], b = fb[i];
             float mag = __builtin_sqrtf(a * a + b * b);
             mag = mag > 1e-6f ? mag : 1e-6f;
-            const float m2 = mag * mag;
-            const float c2 = (a * a - b * b) / m2, s2 = 2 * a * b / m2;
-            const float c4 = c2 * c2 - s2 * s2, s4 = 2 * c2 * s2;
-            feat[2 * lw + pad + i] = mag * c2;
-            feat[3 * lw + pad + i] = mag * s2;
-            feat[4 * lw + pad + i] = mag * c4;
-            feat[5 * lw + pad + i] = mag * s4;
+            const float r2 = 1.0f / (mag * mag);
+            const float c2 = (a * a - b * b) * r2, s2 = 2.0f * a * b * r2;
+            c2o[i] = mag * c2;
+            s2o[i] = mag * s2;
+            c4o[i] = mag * (c2 * c2 - s2 * s2);
+            s4o[i] = mag * (2.0f * c2 * s2);
         }
     }
     const int patches = w / m.patch, row = m.channels * m.span;
