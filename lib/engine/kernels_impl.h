@@ -264,28 +264,30 @@ inline void scores(const float* k, int ld, const float* qt, int tp, int hd, floa
     }
 }
 
-//! J output columns of 8 queries: the weights in w (8 per key, t keys) applied to the
-//! values (column v[0..J) of each key row, stride ld), times inv, into out (8 per column).
-template <int J>
-inline void weigh(const float* w, int t, const float* v, int ld, v8 inv, float* out)
+//! The outputs of 8 queries, one row each (8 value columns): the weights in w (8 per key,
+//! queries across the lanes, t keys) applied to the values (row j at v + j * ld), times each
+//! query's inv; the first `rows` rows stored at out (stride ldo).
+inline void weigh_rows(const float* w, int t, const float* v, int ld, v8 inv, int rows,
+                       float* out, int ldo)
 {
-    v8 a[J];
-    for (int i = 0; i < J; ++i)
+    v8 a[8];
+    for (int i = 0; i < 8; ++i)
         a[i] = splat(0.0f);
     for (int j = 0; j < t; ++j) {
-        const v8 wj = load(w + j * 8);
-        for (int i = 0; i < J; ++i)
-            a[i] += wj * splat(v[(std::size_t)j * ld + i]);
+        const v8 vj = load(v + (std::size_t)j * ld);
+        const float* wj = w + j * 8;
+        for (int i = 0; i < 8; ++i)
+            a[i] += splat(wj[i]) * vj;
     }
-    for (int i = 0; i < J; ++i)
-        store(out + i * 8, a[i] * inv);
+    for (int i = 0; i < rows; ++i)
+        store(out + (std::size_t)i * ldo, a[i] * splat(inv[i]));
 }
 
 /*!
  * Attention of every token of one head on every token: queries across the vector lanes
  * (8 at a time), keys along an outer axis, so the softmax over the keys is elementwise
  * between vectors (no horizontal reductions). q, k, v rows have stride ld; `tmp` holds
- * (hd + t) * tp + 8 * hd floats, tp = t rounded up to 8.
+ * hd * tp + 8 * t floats, tp = t rounded up to 8.
  */
 void attend_all(const float* q, const float* k, const float* v, int ld, int t, int hd,
                 float scale, float* out, int ldo, float* tmp)
@@ -293,7 +295,6 @@ void attend_all(const float* q, const float* k, const float* v, int ld, int t, i
     const int tp = (t + 7) & ~7;
     float* qt = tmp;                 // hd x tp: scaled queries transposed, zero beyond t
     float* sc = tmp + hd * tp;       // t x 8: one block of queries' scores, then weights
-    float* acc = sc + t * 8;         // hd x 8: their outputs
     for (int d = 0; d < hd; ++d) {
         for (int i = 0; i < t; ++i)
             qt[d * tp + i] = q[(std::size_t)i * ld + d] * scale;
@@ -317,15 +318,18 @@ void attend_all(const float* q, const float* k, const float* v, int ld, int t, i
             sum += e;
         }
         const v8 inv = splat(1.0f) / sum;
-        int d = 0;
-        for (; d + 8 <= hd; d += 8)
-            weigh<8>(sc, t, v + d, ld, inv, acc + d * 8);
-        for (; d < hd; ++d)
-            weigh<1>(sc, t, v + d, ld, inv, acc + d * 8);
         const int lanes = t - b < 8 ? t - b : 8;
-        for (int i = 0; i < lanes; ++i)
-            for (int d = 0; d < hd; ++d)
-                out[(std::size_t)(b + i) * ldo + d] = acc[d * 8 + i];
+        int d = 0;
+        for (; d + 8 <= hd; d += 8)   // row-major outputs, 8 independent chains
+            weigh_rows(sc, t, v + d, ld, inv, lanes, out + (std::size_t)b * ldo + d, ldo);
+        for (; d < hd; ++d) {         // a head size that is not a multiple of 8
+            v8 a = splat(0.0f);
+            for (int j = 0; j < t; ++j)
+                a += load(sc + j * 8) * splat(v[(std::size_t)j * ld + d]);
+            a *= inv;
+            for (int i = 0; i < lanes; ++i)
+                out[(std::size_t)(b + i) * ldo + d] = a[i];
+        }
     }
 }
 
@@ -343,7 +347,7 @@ std::size_t carve(const ModelView& m, float* s, Scratch* c)
         rows * m.ld_dim, rows * m.ld_dim, rows * m.ld_qkv, rows * m.ld_dim, rows * m.ld_mlp,
         (std::size_t)FRAMES * (m.window / m.patch) * m.channels * m.span,
         (std::size_t)m.channels * (m.window + m.span - m.patch),
-        // attend: (hd + 1) * tp; attend_all: hd * tp + 8 * tokens + 8 * hd
+        // attend: (hd + 1) * tp; attend_all: hd * tp + 8 * tokens
         (std::size_t)(m.dim / m.heads + 1) * tp + 8 * (std::size_t)(m.tokens + m.dim / m.heads),
         (std::size_t)FRAMES * m.ld_dim, (std::size_t)FRAMES * m.ld_classes };
     float** slots[10] = { &c->h, &c->n, &c->qkv, &c->att, &c->mlp, &c->cols, &c->feat, &c->tmp,
