@@ -9,7 +9,7 @@ R=${R:-runs/robust}
 JOBS=${JOBS:-1}
 # the reported ablation started from runs/compact/compact-60ep.json (embed_span 0; see
 # scripts/train_default_models.sh)
-STUDENT_INIT=${STUDENT_INIT:-python/robustamc/default_models/compact.json}
+STUDENT_INIT=${STUDENT_INIT:-python/robustamc/default_models/compact-rml.json}
 TEACHER=$R/teacher-robust/teacher-robust.json
 BASE="--init $STUDENT_INIT --epochs 10 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --method attention --teacher $TEACHER --seed 1 --threads 1 --no-progress"
 jobs_file=$(mktemp)

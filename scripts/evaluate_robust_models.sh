@@ -13,7 +13,7 @@ R=${R:-runs/robust}
 SEEDS=${SEEDS:-"1 2 3"}
 STAGES=${STAGES:-"robustness transfer"}
 THREADS=${THREADS:-2}
-teachers=(teacher "$R/teacher-robust/teacher-robust.json")
+teachers=(teacher-rml "$R/teacher-robust/teacher-robust.json")   # the rml2016 clean teacher
 if [[ " $STAGES " == *" robustness "* ]]; then
     bundles=("${teachers[@]}")
     for method in standard pgd-at kd ard rslad attention; do

@@ -34,7 +34,7 @@ done
 wait
 for run in 3:span24_kd 5:span24_kd5; do   # the recipe's stage 3 (distillation), two seeds
   seed=${run%%:*} out=$S/${run#*:}
-  $PY apps/robustamc-train --init $S/span24_2/compact.json --method kd --teacher $D/teacher.json \
+  $PY apps/robustamc-train --init $S/span24_2/compact.json --method kd --teacher $D/teacher-rml.json \
       --temperature 2 --kd-weight 0.9 --out $out --bundle $out/compact.json --epochs 40 \
       --steps-per-epoch 800 --batch-size 256 --lr 1e-3 --warmup-steps 500 --seed $seed \
       --threads 1 --no-progress > $out.log 2>&1 &
@@ -70,12 +70,12 @@ wait
 
 # The teacher's attention maps on clean frames (the attention term, adversary at -80 dB);
 # we stopped both runs early (docs/MODELS.md).
-$PY apps/robustamc-train --init $EARLIER --method attention --teacher $D/teacher.json \
+$PY apps/robustamc-train --init $EARLIER --method attention --teacher $D/teacher-rml.json \
     --train-psr-db -80 --train-pgd-steps 1 --out $S/atft --bundle $S/atft/compact.json \
     --epochs 10 --steps-per-epoch 800 --batch-size 256 --lr 1e-3 --warmup-steps 200 --seed 4 \
     --threads 1 --no-progress > $S/atft.log 2>&1 &
 $PY apps/robustamc-train --model compact --shape embed_span=0 --method attention \
-    --teacher $D/teacher.json --train-psr-db -80 --train-pgd-steps 1 --out $S/atscratch \
+    --teacher $D/teacher-rml.json --train-psr-db -80 --train-pgd-steps 1 --out $S/atscratch \
     --epochs 60 --steps-per-epoch 800 --batch-size 256 --lr 2e-3 --warmup-steps 1000 --seed 1 --threads 1 --no-progress \
     > $S/atscratch.log 2>&1 &
 wait
@@ -102,7 +102,7 @@ for path in sys.argv[3:]:
 EOF
 }
 # the second validation grid (100 per pair, seed 5,000,011)
-score 100 5000011 $D/teacher.json $EARLIER runs/compact/compact-60ep.json $S/*/compact.json
+score 100 5000011 $D/teacher-rml.json $EARLIER runs/compact/compact-60ep.json $S/*/compact.json
 
 # Round 3 (2026-11-25): two more levers on the shipped embed_span-24 compact.
 #  kd2:    a second distillation stage on the compact shipped then (span24_kd5; its KD loss
@@ -114,7 +114,7 @@ score 100 5000011 $D/teacher.json $EARLIER runs/compact/compact-60ep.json $S/*/c
 # mean over SNR; of two that qualify, the higher at >= 10 dB ships. The winner then goes to
 # the test set once, and its test figure is reported whatever it is.
 (
-  $PY apps/robustamc-train --init $S/span24_kd5/compact.json --method kd --teacher $D/teacher.json \
+  $PY apps/robustamc-train --init $S/span24_kd5/compact.json --method kd --teacher $D/teacher-rml.json \
       --temperature 2 --kd-weight 0.9 --out $S/kd2 --bundle $S/kd2/compact.json --epochs 40 \
       --steps-per-epoch 800 --batch-size 256 --lr 5e-4 --warmup-steps 500 --seed 6 \
       --threads 1 --no-progress > $S/kd2.log 2>&1
@@ -126,7 +126,7 @@ score 100 5000011 $D/teacher.json $EARLIER runs/compact/compact-60ep.json $S/*/c
   $PY apps/robustamc-train --init $S/span32/compact.json --out $S/span32_2 \
       --bundle $S/span32_2/compact.json --epochs 40 --steps-per-epoch 800 --batch-size 256 \
       --lr 1e-3 --warmup-steps 500 --seed 2 --threads 1 --no-progress > $S/span32_2.log 2>&1
-  $PY apps/robustamc-train --init $S/span32_2/compact.json --method kd --teacher $D/teacher.json \
+  $PY apps/robustamc-train --init $S/span32_2/compact.json --method kd --teacher $D/teacher-rml.json \
       --temperature 2 --kd-weight 0.9 --out $S/span32_kd --bundle $S/span32_kd/compact.json \
       --epochs 40 --steps-per-epoch 800 --batch-size 256 --lr 1e-3 --warmup-steps 500 --seed 5 \
       --threads 1 --no-progress > $S/span32_kd.log 2>&1
@@ -136,12 +136,12 @@ wait
 score 300 7000003 $S/span24_kd5/compact.json $S/kd2/compact.json $S/span32_kd/compact.json $S/span32_2/compact.json
 # A replicate of the shipped stage 4 (seed 7; from the same stage-3 bundle): whether its
 # test-set margin at SNR >= 10 dB holds across seeds. Reported as a replicate, not a candidate.
-$PY apps/robustamc-train --init $S/span24_kd5/compact.json --method kd --teacher $D/teacher.json \
+$PY apps/robustamc-train --init $S/span24_kd5/compact.json --method kd --teacher $D/teacher-rml.json \
     --temperature 2 --kd-weight 0.9 --out $S/kd2_s7 --bundle $S/kd2_s7/compact.json --epochs 40 \
     --steps-per-epoch 800 --batch-size 256 --lr 5e-4 --warmup-steps 500 --seed 7 \
     --threads 1 --no-progress > $S/kd2_s7.log 2>&1
 score 300 7000003 $S/kd2/compact.json $S/kd2_s7/compact.json
-$PY apps/robustamc-evaluate $D/teacher.json $S/kd2_s7/compact.json --out runs/test_kd2_s7 \
+$PY apps/robustamc-evaluate $D/teacher-rml.json $S/kd2_s7/compact.json --out runs/test_kd2_s7 \
     --per-pair 200 --attacks none --threads 2 --no-progress
 
 # Round 4 (2026-11-25, session 9): a fifth stage on the shipped compact (kd2, seed 6), whose
@@ -153,13 +153,13 @@ $PY apps/robustamc-evaluate $D/teacher.json $S/kd2_s7/compact.json --out runs/te
 # 0.2 points higher at SNR >= 10 dB and no more than 0.3 lower on the mean over SNR; of two that
 # qualify, the higher at >= 10 dB ships. The winner then goes to the test set once, reported
 # whatever it gives. If neither qualifies, nothing changes and both are reported.
-$PY apps/robustamc-train --init $D/compact.json --method kd --teacher $D/teacher.json \
+$PY apps/robustamc-train --init $D/compact-rml.json --method kd --teacher $D/teacher-rml.json \
     --temperature 2 --kd-weight 0.9 --out $S/kd3 --bundle $S/kd3/compact.json --epochs 40 \
     --steps-per-epoch 800 --batch-size 256 --lr 2.5e-4 --warmup-steps 500 --seed 8 \
     --threads 1 --no-progress > $S/kd3.log 2>&1 &
-$PY apps/robustamc-train --init $D/compact.json --method kd --teacher $D/teacher.json \
+$PY apps/robustamc-train --init $D/compact-rml.json --method kd --teacher $D/teacher-rml.json \
     --temperature 2 --kd-weight 1.0 --out $S/kd3_w1 --bundle $S/kd3_w1/compact.json --epochs 40 \
     --steps-per-epoch 800 --batch-size 256 --lr 2.5e-4 --warmup-steps 500 --seed 9 \
     --threads 1 --no-progress > $S/kd3_w1.log 2>&1 &
 wait
-score 300 9000001 $D/compact.json $S/kd3/compact.json $S/kd3_w1/compact.json
+score 300 9000001 $D/compact-rml.json $S/kd3/compact.json $S/kd3_w1/compact.json

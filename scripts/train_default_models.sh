@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Reproduces the shipped clean bundles (teacher, compact) and their clean-accuracy report on a
+# Reproduces the RadioML-convention clean bundles (shipped as teacher-rml and compact-rml; the
+# field family that ships under the plain names: scripts/train_field_models.sh) and their
+# clean-accuracy report on a
 # 2-core CPU, one torch thread per run (about 4.5 hours in all; docs/MODELS.md):
 #   1. in parallel: the teacher's first 30 epochs (about an hour), and the compact model's
 #      60 epochs then a 40-epoch warm restart (about 45 min);
@@ -40,21 +42,22 @@ $PY apps/robustamc-train --model teacher --out runs/teacher \
 wait
 # the teacher's warm restart: half the peak learning rate, a fresh data stream (seed 2)
 $PY apps/robustamc-train --init runs/teacher/teacher-30ep.json --out runs/teacher2 \
-    --bundle $D/teacher.json --epochs 50 --steps-per-epoch 500 \
+    --bundle $D/teacher-rml.json --epochs 50 --steps-per-epoch 500 \
     --batch-size 256 --lr 5e-4 --warmup-steps 500 --seed 2 --threads 1 --no-progress \
     > runs/teacher2.log 2>&1
 # the compact model learns the final teacher's soft labels (0.9 KD at T = 2 + 0.1 CE)
-$PY apps/robustamc-train --init runs/compact24-2/compact.json --method kd --teacher $D/teacher.json \
+$PY apps/robustamc-train --init runs/compact24-2/compact.json --method kd --teacher $D/teacher-rml.json \
     --temperature 2 --kd-weight 0.9 --out runs/kd/span24 --bundle runs/kd/span24/compact.json \
     --epochs 40 --steps-per-epoch 800 --batch-size 256 --lr 1e-3 --warmup-steps 500 --seed 5 \
     --threads 1 --no-progress > runs/kd_span24.log 2>&1
 # a second distillation stage: warm restart at half the learning rate (the KD loss was still
 # falling at the end of the first)
-$PY apps/robustamc-train --init runs/kd/span24/compact.json --method kd --teacher $D/teacher.json \
+$PY apps/robustamc-train --init runs/kd/span24/compact.json --method kd --teacher $D/teacher-rml.json \
     --temperature 2 --kd-weight 0.9 --out runs/kd/span24_2 --bundle runs/kd/span24_2/compact.json \
     --epochs 40 --steps-per-epoch 800 --batch-size 256 --lr 5e-4 --warmup-steps 500 --seed 6 \
     --threads 1 --no-progress > runs/kd_span24_2.log 2>&1
-$PY apps/robustamc-model ship runs/kd/span24_2/compact.json $D/compact.json
-$PY apps/robustamc-evaluate --out docs/reports/clean --per-pair 200 --threads 2 --no-progress
-$PY apps/robustamc-model ship runs/kd/span24_2/compact.json $D/compact.json \
-    --report docs/reports/clean/metrics.json --label compact
+$PY apps/robustamc-model ship runs/kd/span24_2/compact.json $D/compact-rml.json
+$PY apps/robustamc-evaluate teacher-rml compact-rml --out docs/reports/clean --per-pair 200 \
+    --threads 2 --no-progress
+$PY apps/robustamc-model ship runs/kd/span24_2/compact.json $D/compact-rml.json \
+    --report docs/reports/clean/metrics.json --label compact-rml

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # The shipped family retrained on the `field` preset (docs/DATA.md; issue: models that hold on
-# real radios). Warm starts from today's shipped bundles; one torch thread per run so two runs
+# real radios). Warm starts from the RadioML-convention bundles (shipped as *-rml); one torch
+# thread per run so two runs
 # share this 2-core machine. Every stage checkpoints each epoch and this script resumes it:
 # run it again after an interruption (a session's end) and it continues where it stopped;
 # stages whose bundle exists are skipped. Logs: runs/field/*.log.
 #
 # In parallel, one thread each (wall-clock on this machine in docs/MODELS.md):
-#   teacher   30 x 500 steps from the shipped teacher, lr 1e-3            (~100 min)
-#   compact   40 x 800 steps from the shipped compact, lr 1.5e-3         (~30 min), then
+#   teacher   30 x 500 steps from teacher-rml, lr 1e-3                    (~100 min)
+#   compact   40 x 800 steps from compact-rml, lr 1.5e-3                 (~30 min), then
 #   compact2  40 x 800 steps warm restart from it, lr 7.5e-4, new data   (~30 min)
 # then
 #   compact_kd  40 x 800 steps of logit distillation from the field teacher (T 2, 0.9 KD),
 #               from compact2, lr 1e-3
-# Later stages (the robust pair) are added as these land.
+#               (~80-190 min, depending on what runs beside it)
+# The robust pair and the comparison of the training methods: scripts/train_robust_models.sh
+# with R=runs/field_robust PRESET=field (docs/MODELS.md gives the exact lines); the shipped
+# compact-robust is a longer PGD-AT run from compact_kd, its own stage here:
+#   compact-robust-long  30 x 300 steps of PGD-AT (PGD-5 L2 at -20 dB), lr 1e-3  (~15-50 min)
+# SHIP=1 copies the finished bundles to the shipped names (robustamc-model ship).
 # ONLY="compact2" (space-separated names) runs just those stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,10 +39,10 @@ stage() {
         --threads 1 --no-progress "${resume[@]}" >> "runs/field/$name.log" 2>&1
 }
 
-stage teacher --init $D/teacher.json --epochs 30 --steps-per-epoch 500 --batch-size 256 \
+stage teacher --init $D/teacher-rml.json --epochs 30 --steps-per-epoch 500 --batch-size 256 \
     --lr 1e-3 --warmup-steps 500 --seed 11 &
 (
-    stage compact --init $D/compact.json --epochs 40 --steps-per-epoch 800 --batch-size 256 \
+    stage compact --init $D/compact-rml.json --epochs 40 --steps-per-epoch 800 --batch-size 256 \
         --lr 1.5e-3 --warmup-steps 500 --seed 12
     stage compact2 --init runs/field/compact/compact.json --epochs 40 --steps-per-epoch 800 \
         --batch-size 256 --lr 7.5e-4 --warmup-steps 500 --seed 13
@@ -45,3 +51,27 @@ wait
 stage compact_kd --init runs/field/compact2/compact2.json --method kd \
     --teacher runs/field/teacher/teacher.json --temperature 2 --kd-weight 0.9 --epochs 40 \
     --steps-per-epoch 800 --batch-size 256 --lr 1e-3 --warmup-steps 500 --seed 14
+
+# the shipped compact-robust (chosen over the three seeds of every method: docs/ROBUSTNESS.md)
+if [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" compact-robust-long "* ]]; then
+    out=runs/field_robust/compact-robust-long
+    if [ ! -f "$out.json" ]; then
+        resume=()
+        [ -f "$out/checkpoint.pt" ] && resume=(--resume)
+        $PY apps/robustamc-train --bundle "$out.json" --out "$out" --threads 1 --no-progress \
+            --preset field --init runs/field/compact_kd/compact_kd.json --epochs 30 \
+            --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --method pgd-at --seed 11 \
+            "${resume[@]}" >> "$out.log" 2>&1
+    fi
+fi
+
+if [ -n "${SHIP:-}" ]; then
+    M="$PY apps/robustamc-model ship"
+    $M runs/field_robust/compact-robust-long.json $D/compact-robust.json --name compact-robust \
+        --report docs/reports/field/compact_robust_long/metrics.json --label compact-robust-long
+    $M runs/field/compact_kd/compact_kd.json $D/compact.json --name compact \
+        --report docs/reports/field/robust_worst_case/metrics.json --label compact_kd
+    $M runs/field_robust/teacher-robust/teacher-robust.json $D/teacher-robust.json \
+        --name teacher-robust --report docs/reports/field/teacher_robust_worst_case/metrics.json
+    $M runs/field/teacher/teacher.json $D/teacher.json --name teacher
+fi

@@ -18,12 +18,12 @@ THREADS=${THREADS:-1}
 PRESET=${PRESET:-rml2016}
 # the shipped teacher-robust started from the teacher's 30-epoch first stage (sha256 753096d4...),
 # which scripts/train_default_models.sh writes to runs/teacher/teacher-30ep.json
-TEACHER_INIT=${TEACHER_INIT:-python/robustamc/default_models/teacher.json}
+TEACHER_INIT=${TEACHER_INIT:-python/robustamc/default_models/teacher-rml.json}
 # likewise the students started from the compact model's 60-epoch first stage (sha256
 # d4e8a20a..., embed_span 0: the shape before the overlapping spans), runs/compact/compact-60ep.json
 # (scripts/train_default_models.sh says how to rebuild it); the default STUDENT_INIT is now the
 # shipped compact (embed_span 24), on which the robust students have not been redone yet
-STUDENT_INIT=${STUDENT_INIT:-python/robustamc/default_models/compact.json}
+STUDENT_INIT=${STUDENT_INIT:-python/robustamc/default_models/compact-rml.json}
 STAGES=${STAGES:-"teacher students baselines"}
 TEACHER=$R/teacher-robust/teacher-robust.json
 mkdir -p "$R"
