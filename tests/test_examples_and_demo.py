@@ -174,10 +174,10 @@ def test_attack_demo_runs_headless_and_the_robust_model_holds(gr_robustamc):
     the standard compact model, that model fails and the robust default holds better.
 
     The budget sits on a steep curve for this one QPSK stream (8 windows per decision). With
-    the field models (measured 2026-12-03, decisions right of 24, standard / robust): -16 dB
-    24/24 both (the attack crosses the channel), -15 18/23, -14 9/23, -13 2/19, -12 0/14,
-    -10 0/1. With the RadioML-convention pair the standard model fell below 20 % at -16 dB
-    already, the robust one holding 22/24."""
+    the field models (measured 2026-12-03, decisions right of 24, standard / robust default):
+    -14 dB 8/21, -13 3/17, -12 0/10 (the all-adversarial PGD-AT candidate: -16 dB 24/24, -15
+    18/23, -14 9/23, -13 2/19, -12 0/14; the attack crosses the channel). With the
+    RadioML-convention pair the standard model fell below 20 % at -16 dB already."""
     counts = {}
     for mode in ("off", "pgd"):
         p = subprocess.run([sys.executable, "-c", ATTACK_DEMO_RUN, str(ROOT / "examples"), mode,
