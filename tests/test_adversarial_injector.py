@@ -55,10 +55,12 @@ def test_fgm_fools_the_attacked_classifier_and_uap_file_mode(gr_robustamc, tmp_p
     import pmt
     n = 128 * 64
 
+    # one FGM step at -6 dB: the field `compact` kept 61 / 47 / 22 % of these decisions at
+    # -10 / -8 / -6 dB (2026-12-03; the RadioML-convention one fell below 30 % at -10 dB)
     def decisions(mode, **kw):
         tb = gr.top_block()
         src = gr_robustamc.stock_modulation_source("QPSK")
-        inj = gr_robustamc.adversarial_injector(mode=mode, psr_db=-10.0, bundle=STANDARD, **kw)
+        inj = gr_robustamc.adversarial_injector(mode=mode, psr_db=-6.0, bundle=STANDARD, **kw)
         clf = gr_robustamc.modulation_classifier(bundle=STANDARD)
         dbg = blocks.message_debug()
         tb.connect(src, blocks.head(gr.sizeof_gr_complex, n), inj, clf,
