@@ -29,17 +29,20 @@ PY=.venv/bin/python
 D=python/robustamc/default_models
 mkdir -p runs/field
 
-# stage NAME ARGS...: train into runs/field/NAME (bundle runs/field/NAME/NAME.json), resuming
+# stage NAME ARGS...: train into runs/field/NAME (bundle runs/field/NAME/NAME.json), resuming;
+# BUNDLE=path puts the bundle elsewhere and OUT=folder the run (log: OUT.log)
 stage() {
     local name=$1; shift
     if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
-    local out=runs/field/$name
-    if [ -f "$out/$name.json" ]; then echo "$name: done ($out/$name.json)"; return; fi
+    local out=${OUT:-runs/field/$name}
+    local bundle=${BUNDLE:-$out/$name.json}
+    if [ -f "$bundle" ]; then echo "$name: done ($bundle)"; return; fi
     local resume=()
     [ -f "$out/checkpoint.pt" ] && resume=(--resume)
-    echo "$name: training (log runs/field/$name.log)"
-    $PY apps/robustamc-train "$@" --preset field --out "$out" --bundle "$out/$name.json" \
-        --threads 1 --no-progress "${resume[@]}" >> "runs/field/$name.log" 2>&1
+    echo "$name: training (log $out.log)"
+    mkdir -p "$(dirname "$out")"
+    $PY apps/robustamc-train "$@" --preset field --out "$out" --bundle "$bundle" \
+        --threads 1 --no-progress "${resume[@]}" >> "$out.log" 2>&1
 }
 
 stage teacher --init $D/teacher-rml.json --epochs 30 --steps-per-epoch 500 --batch-size 256 \
@@ -58,15 +61,9 @@ stage compact_kd --init runs/field/compact2/compact2.json --method kd \
 # the compact-robust candidates (PGD-AT led the three-seed comparison: docs/ROBUSTNESS.md)
 robust() {
     local name=$1; shift
-    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
-    local out=runs/field_robust/$name
-    if [ -f "$out.json" ]; then echo "$name: done ($out.json)"; return; fi
-    local resume=()
-    [ -f "$out/checkpoint.pt" ] && resume=(--resume)
-    $PY apps/robustamc-train --bundle "$out.json" --out "$out" --threads 1 --no-progress \
-        --preset field --init runs/field/compact_kd/compact_kd.json --epochs 30 \
-        --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --method pgd-at "$@" \
-        "${resume[@]}" >> "$out.log" 2>&1
+    OUT=runs/field_robust/$name BUNDLE=runs/field_robust/$name.json stage "$name" \
+        --init runs/field/compact_kd/compact_kd.json --epochs 30 --steps-per-epoch 300 \
+        --lr 1e-3 --warmup-steps 300 --method pgd-at "$@"
 }
 robust compact-robust-long --seed 11 &
 robust compact-robust-mix --clean-weight 0.5 --seed 12 &
