@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gr-robustamc entry point: installs what is missing (scripts/bootstrap.sh), then
-#   bash run.sh demo [demo options]   live classification demo on the shipped default model
+#   bash run.sh demo [demo options]   live demo (the wideband scanner; --narrowband one channel) on the shipped default model
 #   bash run.sh test [pytest options] the whole test suite (pytest + C++ QA via ctest)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")" && pwd)
