@@ -42,6 +42,7 @@ def score(truth, ends, seconds):
     same = lambda a, b: a == b or {a, b} == {"QAM16", "QAM64"}  # noqa: E731
     found = named = bw_ok = 0
     matched = set()
+    wrong = []
     for tr in truth:
         cands = [e for e in ends if abs(e["center_hz"] - tr["center_hz"]) < tr["bandwidth_hz"] / 4
                  and e["id"] not in matched]
@@ -51,9 +52,12 @@ def score(truth, ends, seconds):
         matched.update(c["id"] for c in cands)
         found += 1
         bw_ok += abs(e["bandwidth_hz"] / tr["bandwidth_hz"] - 1) <= 0.25
-        named += e["label"] is not None and same(e["label"], tr["label"])
+        ok = e["label"] is not None and same(e["label"], tr["label"])
+        named += ok
+        if not ok:
+            wrong.append((tr, e))
     spurious = sum(e["id"] not in matched for e in ends)
-    return found, bw_ok, named, spurious
+    return found, bw_ok, named, spurious, wrong
 
 
 def print_misses(snr, scene, truth, ends):
@@ -79,7 +83,8 @@ def main():
     p.add_argument("--bundle", default="", help="model bundle (default: the shipped default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--misses", action="store_true",
-                   help="also print each signal not found and the nearest tracks (to stderr)")
+                   help="also print each signal not found (with the nearest tracks) and each "
+                        "one named wrong, to stderr")
     args = p.parse_args()
 
     import torch
@@ -110,9 +115,13 @@ def main():
             events += sc.close()
             busy += time.perf_counter() - t
             ends = [e for e in events if e["type"] == "end"]
-            f, b, nmd, sp = score(truth, ends, args.seconds)
+            f, b, nmd, sp, wrong = score(truth, ends, args.seconds)
             if args.misses:
                 print_misses(snr, k, truth, ends)
+                for tr, e in wrong:
+                    print(f"misnamed {snr:g} dB scene {k}: {tr['label']} at "
+                          f"{tr['center_hz'] / 1e3:+.1f} kHz, bw {tr['bandwidth_hz'] / 1e3:.1f} kHz "
+                          f"called {e['label']}", file=sys.stderr)
             tot += (len(truth), f, b, nmd, sp)
         n, f, b, nmd, sp = tot
         print(f"| {snr:g} | {n:.0f} | {100 * f / n:.1f} % | {100 * b / max(f, 1):.1f} % | "
