@@ -136,6 +136,22 @@ def test_scanner_events_ids_and_batched_inference(scene):
     assert sc.counters["nonfinite_samples"] == 0
 
 
+def test_a_signal_ending_before_its_first_decision_is_still_named(scene):
+    """A track shorter than one decision group (here: groups of 4096 windows, longer than
+    any signal of the scene) is named at its end from the whole windows it left."""
+    x, truth = scene
+    sc = Scanner(RATE, CountingClassifier(), average=4096)
+    events = []
+    for i in range(0, len(x), 65536):
+        events += sc.process(x[i:i + 65536])
+    events += sc.close()
+    assert not [e for e in events if e["type"] == "decision"]
+    ends = [e for e in events if e["type"] == "end"]
+    assert len(ends) == len(truth)
+    for e in ends:
+        assert e["decisions"] == 0 and e["windows"] > 0 and e["label"] is not None, e
+
+
 def test_classify_scan_writes_detections_and_sigmf_boxes_that_train(tmp_path):
     """robustamc-classify --scan on a SigMF recording of a scene: JSON and CSV detections,
     a SigMF copy with time-frequency boxes that validates and trains."""

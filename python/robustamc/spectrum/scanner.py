@@ -85,6 +85,8 @@ class Scanner:
         sig = self.signals.pop(key, None)
         if sig is None:
             return []
+        if not sig.valid:
+            self._classify_rest(sig)
         ev = self._end_event(sig)
         self.chan.remove(key)
         return [ev]
@@ -115,6 +117,18 @@ class Scanner:
             p, ok = probs[i * k:(i + 1) * k], status[i * k:(i + 1) * k] == 0
             events.append(self._decision(self.signals[key], key, first, p[ok]))
         return events
+
+    def _classify_rest(self, sig: _Signal):
+        """A signal that ended before its first full group (a short burst, or a narrow one
+        resampled to a low rate) is named from the whole windows it left, not left unnamed."""
+        w = self.clf.window
+        n = min(len(sig.buf) // w, self.average)
+        if n == 0:
+            return
+        probs, status = self.clf.classify(sig.buf[:n * w].reshape(n, w))
+        ok = status == 0
+        sig.sum_probs += probs[ok].sum(0)
+        sig.valid += int(ok.sum())
 
     def _decision(self, sig: _Signal, key, first_out: int, ok_probs) -> dict:
         t = sig.track
