@@ -74,25 +74,29 @@ inline v8 vexp(v8 x)
     return p * (v8)e;
 }
 
-//! GELU with the exact erf form torch uses: x * Phi(x), Phi from erfc(|z|), z = x / sqrt 2,
-//! erfc(a) = t e^(-a^2) P(t), t = 1 / (1 + a/2); P fitted to 4e-8 on [0, 4.5] (our fit).
+//! GELU in the erf form torch uses, x/2 (1 + erf(x / sqrt 2)), with erf(z) = z P(z^2) / Q(z^2)
+//! on z clamped to [-4, 4] (erf(4) = 1 - 1.5e-8). P and Q of degree 5 are our own fit
+//! (Sanathanan-Koerner, Lawson weights): 2.1e-8 from erf, GELU within 1.3e-6 of the exact
+//! value in float32 (torch's own float32 GELU: 1.2e-6). No exp: a third of the earlier cost.
 inline v8 vgelu(v8 x)
 {
     v8 z = x * splat(0.707106781f);
-    v8 a = z < splat(0.0f) ? -z : z;
-    v8 t = splat(1.0f) / (splat(1.0f) + splat(0.5f) * a);
-    v8 p = splat(-4.765742078e-02f);
-    p = p * t + splat(2.253708613e-01f);
-    p = p * t + splat(-3.557236176e-01f);
-    p = p * t + splat(1.150669994e-01f);
-    p = p * t + splat(9.659583446e-02f);
-    p = p * t + splat(1.445978249e-01f);
-    p = p * t + splat(2.597633643e-01f);
-    p = p * t + splat(2.797195607e-01f);
-    p = p * t + splat(2.822665491e-01f);
-    v8 erfc = t * vexp(-a * a) * p;
-    v8 twice_phi = z < splat(0.0f) ? erfc : splat(2.0f) - erfc;
-    return splat(0.5f) * x * twice_phi;
+    z = z < splat(-4.0f) ? splat(-4.0f) : z;
+    z = z > splat(4.0f) ? splat(4.0f) : z;
+    const v8 s = z * z;
+    v8 p = splat(1.974830639e-06f);
+    p = p * s + splat(2.880424727e-04f);
+    p = p * s + splat(4.003672395e-03f);
+    p = p * s + splat(5.346755683e-02f);
+    p = p * s + splat(1.962495446e-01f);
+    p = p * s + splat(1.128378987e+00f);
+    v8 q = splat(3.748092786e-05f);
+    q = q * s + splat(1.216367353e-03f);
+    q = q * s + splat(1.544447336e-02f);
+    q = q * s + splat(1.164766625e-01f);
+    q = q * s + splat(5.072528124e-01f);
+    q = q * s + splat(1.0f);
+    return splat(0.5f) * x * (splat(1.0f) + z * p / q);
 }
 
 enum { PLAIN = 0, ADD = 1, GELU = 2 };
