@@ -59,10 +59,10 @@ def test_attention_transfer_loss_pulls_student_maps_to_the_teacher():
     assert at_loss().item() < 0.5 * before
 
 
-@pytest.mark.parametrize("method", ["pgd-at", "kd", "ard", "rslad", "attention"])
+@pytest.mark.parametrize("method", ["pgd-at", "kd", "ard", "rslad", "trades", "attention"])
 def test_every_method_trains_from_the_cli(tmp_path, method):
     out = tmp_path / method
-    extra = [] if method == "pgd-at" else ["--teacher", TEACHER]
+    extra = [] if method in ("pgd-at", "trades") else ["--teacher", TEACHER]
     p = run_app("robustamc-train", "--model", "compact", "--method", method, "--out", out,
                 *extra, *QUICK)
     assert "epoch 1/1" in p.stdout
@@ -70,6 +70,8 @@ def test_every_method_trains_from_the_cli(tmp_path, method):
     assert meta["training_method"]["method"] == method
     if method != "kd":
         assert meta["training_method"]["attack"]["psr_db"] == -20.0
+    if method == "trades":
+        assert meta["training_method"]["beta"] == 6.0
     if extra:
         assert meta["teacher"]["weights_sha256"] == load_bundle(TEACHER).meta["weights_sha256"]
 

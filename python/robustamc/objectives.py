@@ -176,6 +176,35 @@ class RSLAD(Objective):
         return w * _kd(adv, t, 1.0) + (1 - w) * _kd(clean, t, 1.0), adv
 
 
+class TRADES(Objective):
+    """TRADES (Zhang et al. 2019): clean cross-entropy plus `beta` times KL(clean || adversarial)
+    of the model's own predictions, the adversarial frames crafted to maximise that KL. The
+    trade-off between clean accuracy and robustness is set by `beta` (6 as published)."""
+    name = "trades"
+    uses_attack = True
+
+    def __init__(self, beta: float = 6.0, **kw):
+        super().__init__(**kw)
+        if beta < 0:
+            raise ValueError("beta must be >= 0")
+        self.beta = beta
+
+    def options(self):
+        return {"beta": self.beta}
+
+    def __call__(self, net, module, x, y, gen=None):
+        was_training = module.training
+        module.eval()
+        with torch.no_grad():
+            p_clean = F.softmax(classifier_fn(module, self.normalization)(x), 1)
+        module.train(was_training)
+        x_adv = _craft(module, x, p_clean, self.attack, self.normalization, gen, loss="kl")
+        logits = net(torch.cat([x, x_adv]))
+        clean, adv = logits[:len(x)], logits[len(x):]
+        kl = F.kl_div(F.log_softmax(adv, 1), F.softmax(clean, 1), reduction="batchmean")
+        return F.cross_entropy(clean, y) + self.beta * kl, adv
+
+
 # --------------------------------------------------------------------------- attention
 def match_layers(student_depth: int, teacher_depth: int, which: str) -> list[tuple[int, int]]:
     """(student layer, teacher layer) pairs: `last` matches the last layers, `first` the first
@@ -282,5 +311,5 @@ class AttentionTransfer(Objective):
         return F.cross_entropy(logits, y) + self.weight * at, logits
 
 
-METHODS = {c.name: c for c in (Standard, AdversarialTraining, LogitKD, ARD, RSLAD,
+METHODS = {c.name: c for c in (Standard, AdversarialTraining, LogitKD, ARD, RSLAD, TRADES,
                                AttentionTransfer)}

@@ -144,8 +144,11 @@ def check_claims(groups: dict, psr_list: list[str], headline_psr: str = "-20") -
                      f"(to {_fmt(*pgd(ca))}%), teacher {t_gain:+.1f} points (to {pgd(ta)[0]:.1f}%). "
                      f"**{'Supported' if ok else 'Not supported'}**.")
     if at and head in at["attacks"]:
-        rivals = [(n, g) for m in ("pgd-at", "ard", "rslad")
-                  for n, g in [_find(groups, "compact", m)] if g]
+        names = {"pgd-at": "plain AT", "ard": "ARD", "rslad": "RSLAD", "trades": "TRADES"}
+        found = [(names[m], *_find(groups, "compact", m)) for m in names]
+        rivals = [(n, g) for _, n, g in found if g]
+        beaten = [m for m, _, g in found if g] or ["plain AT", "ARD", "RSLAD"]
+        beaten = ", ".join(beaten[:-1]) + " and " + beaten[-1] if len(beaten) > 1 else beaten[0]
         wins, rows = True, []
         for psr in psr_list:
             a = pgd(at, psr)
@@ -155,7 +158,7 @@ def check_claims(groups: dict, psr_list: list[str], headline_psr: str = "-20") -
                 wins &= a[0] > r[0]
                 cells.append(f"{n} {_fmt(*r)}")
             rows.append(f"   - PSR {psr} dB: {atn} {_fmt(*a)} vs " + ", ".join(cells))
-        lines.append(f"3. **The attention-transfer student beats plain AT, ARD and RSLAD at each "
+        lines.append(f"3. **The attention-transfer student beats {beaten} at each "
                      f"budget ({what}, SNR >= 0 dB, %).** "
                      f"**{'Supported' if wins and rivals else 'Not supported'}**"
                      f"{'' if rivals else ' (no rival methods evaluated)'}.")

@@ -7,6 +7,7 @@ and the attention-transfer method as default. Methods (objectives.METHODS):
   kd         logit distillation on clean frames (Hinton)           [needs --teacher]
   ard        adversarially robust distillation (Goldblum et al.)   [needs --teacher]
   rslad      robust soft-label adversarial distillation (Zi et al.) [needs --teacher]
+  trades     clean CE + beta KL(clean || adversarial) (Zhang et al. 2019)
   attention  CE on adversarial frames + attention-map distance to the teacher on them
              (the proposed method)                                  [needs --teacher]
 
@@ -80,7 +81,7 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                    help="synthetic data: carrier offset range +-Hz (default: the preset's)")
     m = p.add_argument_group("method")
     m.add_argument("--method", default="attention" if distill else "standard",
-                   choices=["standard", "pgd-at", "kd", "ard", "rslad", "attention"],
+                   choices=["standard", "pgd-at", "kd", "ard", "rslad", "trades", "attention"],
                    help="training objective [%(default)s]")
     m.add_argument("--teacher", type=Path, required=distill,
                    help="teacher bundle (kd, ard, rslad, attention)")
@@ -95,6 +96,9 @@ def parser(distill: bool) -> argparse.ArgumentParser:
     m.add_argument("--adv-weight", type=float, default=5 / 6,
                    help="rslad: weight of the adversarial term in [0, 1], the clean term gets "
                         "the rest [5/6, as published]")
+    m.add_argument("--beta", type=float, default=6.0,
+                   help="trades: weight of the KL between clean and adversarial predictions "
+                        "[6, as published]")
     m.add_argument("--temperature", type=float, default=4.0, help="kd, ard [%(default)s]")
     m.add_argument("--kd-weight", type=float, default=0.9,
                    help="kd, ard: weight of the distillation term [%(default)s]")
@@ -124,6 +128,7 @@ def build_objective(args, normalization: str, teacher_bundle):
     opts = {
         "pgd-at": {"clean_weight": args.clean_weight},
         "rslad": {"adv_weight": args.adv_weight},
+        "trades": {"beta": args.beta},
         "kd": {"temperature": args.temperature, "kd_weight": args.kd_weight},
         "ard": {"temperature": args.temperature, "kd_weight": args.kd_weight},
         "attention": {"weight": args.at_weight, "layers": args.at_layers, "heads": args.at_heads,
