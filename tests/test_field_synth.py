@@ -84,6 +84,34 @@ def test_carrier_offset_is_where_it_says():
     assert np.allclose(peak, p["cfo_hz"].numpy(), atol=200e3 / (16 * 128))
 
 
+def _band(z, share=0.99):
+    """(lowest, highest) frequency in Hz of the band holding `share` of each frame's power."""
+    p = np.fft.fftshift(np.abs(np.fft.fft(z, axis=1)) ** 2, axes=1)
+    f = np.fft.fftshift(np.fft.fftfreq(z.shape[1])) * 200e3
+    c = np.cumsum(p, 1) / p.sum(1, keepdims=True)
+    return f[(c < (1 - share) / 2).sum(1)], f[(c < 1 - (1 - share) / 2).sum(1)]
+
+
+def test_ssb_comes_in_both_sidebands_and_at_any_centring():
+    """Tuned to the suppressed carrier, an upper sideband lies above 0 Hz and a lower one
+    below; centred as the scanner does, the occupied band's middle is at 0 Hz."""
+    def frames(centring):
+        cfg = dataclasses.replace(CLEAN, pause_prob=0.0, ssb_centring=(centring, centring))
+        syn = FieldSynthesizer(cfg, window=2048)
+        y = torch.full((60,), CLASSES.index("AM-SSB"))
+        x, p = syn.frames(y, torch.full((60,), 100.0), torch.Generator().manual_seed(3),
+                          return_params=True)
+        return (x[:, 0] + 1j * x[:, 1]).numpy(), p["ssb_lower"].numpy().astype(bool)
+
+    z, lower = frames(0.0)
+    assert 0.25 < lower.mean() < 0.75
+    lo, hi = _band(z, 0.95)
+    assert (lo[~lower] > -500).all() and (hi[lower] < 500).all()
+    z, _ = frames(1.0)
+    lo, hi = _band(z)
+    assert (np.abs((lo + hi) / 2) < 0.15 * (hi - lo) + 500).all()   # harmonics: coarse quantiles
+
+
 def test_quantised_frames_sit_on_the_8_bit_grid():
     z, p = _frames("QAM16", 200)
     q = p["quantised"].numpy()

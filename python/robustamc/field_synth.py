@@ -39,13 +39,21 @@ class FieldConfig:
     fsk_h: tuple = (0.3, 1.0)
     gfsk_bt: tuple = (0.3, 0.5)
     # Analog audio: the audio's time scale relative to speech sampled at the model rate, so
-    # AM / SSB occupy 4-30 kHz (2-15 % of the rate), as narrowband voice does after the
-    # scanner's bandwidth normalisation and as hand-tuned broadcast AM does.
-    audio_scale: tuple = (1.0, 7.5)
+    # SSB occupies about 3-40 kHz and AM twice that: hand-tuned voice and broadcast AM at
+    # the low end, and the scanner's convention (every signal resampled to fill 15-25 % of
+    # the rate, 30-50 kHz) inside the range.
+    audio_scale: tuple = (1.0, 12.5)
     am_index: tuple = (0.3, 1.0)        # AM-DSB modulation depth
-    # WBFM peak deviation: 20 kHz (a scanner-narrowed broadcast FM) to 75 kHz (broadcast FM
-    # at 200 kHz, RadioML's); audio time scale as above, bounded by the channel.
-    wbfm_dev_hz: tuple = (20e3, 75e3)
+    # SSB: the lower sideband in this share of frames (amateur HF below 10 MHz), the upper in
+    # the rest; the receiver's carrier lies anywhere from the suppressed carrier (tuned by
+    # hand) to the middle of the occupied band (where the scanner centres any signal, as it
+    # cannot know the carrier), as a share of the way.
+    ssb_lower_prob: float = 0.5
+    ssb_centring: tuple = (0.0, 1.0)
+    # WBFM peak deviation: 10 kHz (broadcast FM resampled by the scanner to fill 15-25 % of
+    # the rate) to 75 kHz (broadcast FM at 200 kHz, RadioML's); audio time scale as above,
+    # bounded by the channel.
+    wbfm_dev_hz: tuple = (10e3, 75e3)
     pause_prob: float = 0.25            # audio pauses (near-silent frames), as rml2016
     pause_gain: tuple = (0.003, 0.03)
     # Carrier: a residual offset after the scanner or a hand-tuned radio (a 10-50 ppm RTL-SDR
@@ -263,7 +271,18 @@ class FieldSynthesizer:
             env = 1 + mi * (a * torch.cos(arg)).sum(1)
             sig = torch.complex(env, torch.zeros_like(env))
         elif name == "AM-SSB":
-            sig = torch.complex((a * torch.cos(arg)).sum(1), (a * torch.sin(arg)).sum(1))
+            lower = torch.rand(n, generator=g) < c.ssb_lower_prob
+            side = torch.where(lower, -1.0, 1.0)
+            # the middle of the band holding 99 % of the audio's power (harmonics ascend)
+            pw = amp ** 2
+            cum = pw.cumsum(1) / pw.sum(1, keepdim=True)
+            lo = f.gather(1, (cum < 0.005).sum(1, keepdim=True).clamp_max(f.shape[1] - 1))
+            hi = f.gather(1, (cum < 0.995).sum(1, keepdim=True).clamp_max(f.shape[1] - 1))
+            shift = side * self._uniform(n, *c.ssb_centring, g=g) * (lo + hi)[:, 0] / 2
+            self._param(params, "ssb_lower", idx, n_all, lower.float())
+            self._param(params, "ssb_shift_hz", idx, n_all, -shift)
+            sig = torch.complex((a * torch.cos(arg)).sum(1), side[:, None] * (a * torch.sin(arg)).sum(1))
+            sig = sig * torch.exp(-2j * math.pi * shift[:, None] * t)
         elif name == "WBFM":
             dev = self._uniform(n, *c.wbfm_dev_hz, g=g)
             self._param(params, "wbfm_dev_hz", idx, n_all, dev)
