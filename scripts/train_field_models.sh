@@ -21,7 +21,10 @@
 # all-adversarial run is more robust but 6.8 points below it: docs/MODELS.md):
 #   compact-robust-long  30 x 300 steps of PGD-AT (PGD-5 L2 at -20 dB), lr 1e-3  (~15-50 min)
 #   compact-robust-mix   the same with --clean-weight 0.5, seed 12              (~15-50 min)
-# SHIP=1 copies the finished bundles to the shipped names (robustamc-model ship).
+# then each of the four fine-tuned on the revised analog ranges (runs/field_ft/ft-*; the
+# compacts ~8-15 min, the teacher ~20 min, the robust teacher ~25 min): candidates, NOT
+# shipped (the default lost 4.5 points on stock modulators: docs/MODELS.md).
+# SHIP=1 copies the pre-revision bundles to the shipped names (robustamc-model ship).
 # ONLY="compact2" (space-separated names) runs just those stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,7 +75,7 @@ wait
 # The analog ranges were revised after the family above was trained (docs/DATA.md: SSB in
 # both sidebands and centred anywhere from its carrier to its band's middle, as the scanner
 # leaves it; WBFM deviation from 10 kHz; audio to 12.5x). Each bundle is fine-tuned on the
-# revised preset with its own method, at a third of its learning rate; these are shipped.
+# revised preset with its own method at 3e-4 (2e-4 for the robust teacher): candidates.
 ft() {
     local name=$1; shift
     OUT=runs/field_ft/$name BUNDLE=runs/field_ft/$name.json stage "$name" "$@"
