@@ -8,6 +8,7 @@ import torch
 
 from robustamc.constants import CLASSES
 from robustamc.field_synth import FIELD, FieldSynthesizer
+from robustamc.spectrum.scene import occupied_band
 from robustamc.synth import make_synthesizer
 
 CLEAN = dataclasses.replace(
@@ -86,10 +87,8 @@ def test_carrier_offset_is_where_it_says():
 
 def _band(z, share=0.99):
     """(lowest, highest) frequency in Hz of the band holding `share` of each frame's power."""
-    p = np.fft.fftshift(np.abs(np.fft.fft(z, axis=1)) ** 2, axes=1)
-    f = np.fft.fftshift(np.fft.fftfreq(z.shape[1])) * 200e3
-    c = np.cumsum(p, 1) / p.sum(1, keepdims=True)
-    return f[(c < (1 - share) / 2).sum(1)], f[(c < 1 - (1 - share) / 2).sum(1)]
+    mb = np.array([occupied_band(f, 200e3, share, nfft=z.shape[1]) for f in z])
+    return mb[:, 1] - mb[:, 0] / 2, mb[:, 1] + mb[:, 0] / 2
 
 
 def test_ssb_comes_in_both_sidebands_and_at_any_centring():
