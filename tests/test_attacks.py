@@ -183,3 +183,27 @@ def test_evaluate_headline_is_the_worst_case(tmp_path, small_bundle):
     assert w["attacks"] == ["pgd", "apgd-ce", "apgd-t"]
     assert w["mean_snr_ge0"] <= min(m[a]["-20"]["mean_snr_ge0"] for a in ("pgd", "apgd-ce", "apgd-t"))
     assert "worst case per frame" in (out / "report.md").read_text()
+
+
+def test_friendly_pgd_stops_each_frame_tau_steps_after_it_fools_the_model(standard):
+    """FAT's early-stopped attack (Zhang et al. 2020): a frame stops moving once it is
+    misclassified (tau = 0), so the frames it fools carry less than the budget, never more;
+    with a larger tau the attack is at least as strong; frames it cannot fool take every
+    step like plain PGD."""
+    b, x, y, _ = standard
+    fn = classifier_fn(b.model, b.normalization)
+    full = pgd(fn, x, y, -10, steps=10, generator=torch.Generator().manual_seed(3))
+    d0 = pgd(fn, x, y, -10, steps=10, early_stop=0, generator=torch.Generator().manual_seed(3))
+    d2 = pgd(fn, x, y, -10, steps=10, early_stop=2, generator=torch.Generator().manual_seed(3))
+    p_full, p0, p2 = (psr_db(x, d) for d in (full, d0, d2))
+    assert (p0 <= -10 + 1e-3).all() and (p2 <= -10 + 1e-3).all()
+    fooled0 = fn(x + d0).argmax(1) != y
+    assert fooled0.float().mean() > 0.5            # -10 dB fools a standard model mostly ...
+    assert p0[fooled0].mean() < p_full[fooled0].mean() - 1.0    # ... with less than the budget
+    assert p2[fooled0].mean() >= p0[fooled0].mean()
+    wrong = lambda d: (fn(x + d).argmax(1) != y).float().mean()
+    assert wrong(d2) >= wrong(d0) - 0.02 and wrong(full) >= wrong(d2) - 0.02
+    with pytest.raises(ValueError, match="early_stop"):
+        pgd(fn, x, y, -10, early_stop=-1)
+    with pytest.raises(ValueError, match="early_stop"):
+        pgd(fn, x, y, -10, early_stop=1, restarts=2)

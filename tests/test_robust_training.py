@@ -72,8 +72,22 @@ def test_every_method_trains_from_the_cli(tmp_path, method):
         assert meta["training_method"]["attack"]["psr_db"] == -20.0
     if method == "trades":
         assert meta["training_method"]["beta"] == 6.0
+    if method == "pgd-at":
+        assert "early_stop" not in meta["training_method"]["attack"]   # off: as before it existed
     if extra:
         assert meta["teacher"]["weights_sha256"] == load_bundle(TEACHER).meta["weights_sha256"]
+
+
+def test_friendly_adversarial_training_option(tmp_path):
+    """--train-early-stop makes PGD-AT friendly (FAT) and is recorded; other methods refuse it."""
+    out = tmp_path / "fat"
+    run_app("robustamc-train", "--method", "pgd-at", "--train-early-stop", "1", "--out", out,
+            *QUICK)
+    meta = json.loads((out / "compact.json").read_text())
+    assert meta["training_method"]["attack"]["early_stop"] == 1
+    bad = run_app("robustamc-train", "--method", "trades", "--train-early-stop", "1",
+                  "--out", tmp_path / "b", check=False)
+    assert bad.returncode == 2 and "--train-early-stop needs --method pgd-at" in bad.stderr
 
 
 def test_rslad_adversarial_weight_option(tmp_path):

@@ -93,26 +93,61 @@ def fgsm(fn, x, y, psr, loss: str = "ce") -> torch.Tensor:
     return _per_frame(eps_inf) * s
 
 
+def _radius(x, psr, norm):
+    """Per-frame radius of the ball (L2, or the L-infinity box of the same PSR), also shaped
+    to broadcast over frames."""
+    eps = l2_budget(x, psr)
+    if norm == "linf":
+        eps = eps / np.sqrt(x[0].numel())
+    return eps, _per_frame(eps)
+
+
+def _start(x, eps_b, norm, random_start, generator):
+    """PGD's starting point: uniform in radius along a random direction (L2), uniform in the
+    box (L-infinity), or zero."""
+    if not random_start:
+        return torch.zeros_like(x)
+    r = torch.randn(x.shape, generator=generator).to(x)
+    if norm == "l2":
+        return eps_b * _l2_unit(r) * torch.rand(x.shape[0], generator=generator).to(x).view(-1, 1, 1)
+    return eps_b * (2 * torch.rand(x.shape, generator=generator).to(x) - 1)
+
+
+def _ascend(delta, g, alpha, eps, eps_b, norm, generator):
+    """One PGD step of relative size alpha along g, projected back into the ball."""
+    if norm == "l2":
+        delta = delta + alpha * eps_b * _l2_unit(g, generator)
+        n = delta.flatten(1).norm(dim=1)
+        return delta * _per_frame(torch.clamp(eps / n.clamp_min(_TINY), max=1.0))
+    return torch.maximum(torch.minimum(delta + alpha * eps_b * g.sign(), eps_b), -eps_b)
+
+
 def pgd(fn, x, y, psr, norm: str = "l2", steps: int = 10, step_size: float | None = None,
         random_start: bool = True, restarts: int = 1, loss: str = "ce",
-        generator: torch.Generator | None = None) -> torch.Tensor:
+        generator: torch.Generator | None = None, early_stop: int | None = None) -> torch.Tensor:
     """Projected gradient descent (ascent on the loss) in the L2 or L-infinity ball.
 
     `step_size` is relative to the radius (default 2.5 / steps, Madry et al.). Across steps and
     restarts each frame keeps its strongest perturbation (misclassified first, then highest
     loss), so PGD is never weaker than its own first step. L2 results are scaled onto the
     sphere so the achieved PSR is the requested one.
+
+    `early_stop` = tau makes it the "friendly" attack of Zhang et al. 2020 (FAT, for training):
+    a frame stops moving once it has been misclassified at tau + 1 iterates, and its
+    perturbation is returned where it stopped (inside the ball, not scaled onto the sphere).
     """
     if norm not in ("l2", "linf"):
         raise ValueError(f"unknown norm {norm!r} (l2, linf)")
     if steps < 1 or restarts < 1:
         raise ValueError("steps and restarts must be >= 1")
+    if early_stop is not None:
+        if early_stop < 0 or loss != "ce" or restarts != 1:
+            raise ValueError("early_stop needs tau >= 0, the ce loss and one restart")
+        return _friendly_pgd(fn, x.detach(), y, psr, norm, steps, step_size, random_start,
+                             generator, early_stop)
     x = x.detach()
     alpha = (2.5 / steps) if step_size is None else step_size
-    eps = l2_budget(x, psr)
-    if norm == "linf":
-        eps = eps / np.sqrt(x[0].numel())
-    eps_b = _per_frame(eps)
+    eps, eps_b = _radius(x, psr, norm)
     best = torch.zeros_like(x)
     best_score = torch.full((x.shape[0],), -float("inf"), device=x.device)
 
@@ -122,14 +157,7 @@ def pgd(fn, x, y, psr, norm: str = "l2", steps: int = 10, step_size: float | Non
         return per + wrong.float() * 1e6
 
     for _ in range(restarts):
-        if random_start:
-            r = torch.randn(x.shape, generator=generator).to(x)
-            if norm == "l2":
-                delta = eps_b * _l2_unit(r) * torch.rand(x.shape[0], generator=generator).to(x).view(-1, 1, 1)
-            else:
-                delta = eps_b * (2 * torch.rand(x.shape, generator=generator).to(x) - 1)
-        else:
-            delta = torch.zeros_like(x)
+        delta = _start(x, eps_b, norm, random_start, generator)
         for _ in range(steps):
             with torch.enable_grad():
                 d = delta.detach().requires_grad_(True)
@@ -139,12 +167,7 @@ def pgd(fn, x, y, psr, norm: str = "l2", steps: int = 10, step_size: float | Non
             sc = score(logits.detach(), per.detach())
             better = sc > best_score
             best[better], best_score[better] = delta[better], sc[better]
-            if norm == "l2":
-                delta = delta + alpha * eps_b * _l2_unit(g, generator)
-                n = delta.flatten(1).norm(dim=1)
-                delta = delta * _per_frame(torch.clamp(eps / n.clamp_min(_TINY), max=1.0))
-            else:
-                delta = torch.maximum(torch.minimum(delta + alpha * eps_b * g.sign(), eps_b), -eps_b)
+            delta = _ascend(delta, g, alpha, eps, eps_b, norm, generator)
         with torch.no_grad():
             logits = fn(x + delta)
             sc = score(logits, _loss(logits, y, loss))
@@ -153,6 +176,27 @@ def pgd(fn, x, y, psr, norm: str = "l2", steps: int = 10, step_size: float | Non
     if norm == "l2":
         best = eps_b * _l2_unit(best, generator)
     return best.detach()
+
+
+def _friendly_pgd(fn, x, y, psr, norm, steps, step_size, random_start, generator, tau):
+    alpha = (2.5 / steps) if step_size is None else step_size
+    eps, eps_b = _radius(x, psr, norm)
+    delta = _start(x, eps_b, norm, random_start, generator)
+    left = torch.full((x.shape[0],), tau, device=x.device)
+    moving = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
+    for _ in range(steps):
+        with torch.enable_grad():
+            d = delta.detach().requires_grad_(True)
+            logits = fn(x + d)
+            (g,) = torch.autograd.grad(_loss(logits, y, "ce").sum(), d)
+        wrong = logits.detach().argmax(1) != y
+        moving &= ~(wrong & (left <= 0))
+        left = left - (wrong & moving).long()
+        if not moving.any():
+            break
+        m = _per_frame(moving.to(x.dtype))
+        delta = m * _ascend(delta, g, alpha, eps, eps_b, norm, generator) + (1 - m) * delta
+    return delta.detach()
 
 
 # --------------------------------------------------------------------------- APGD

@@ -28,13 +28,15 @@ class AttackConfig:
     steps: int = 5
     norm: str = "l2"
     step_size: float | None = None
+    early_stop: int | None = None   # FAT's tau (attacks.pgd); None: the full-strength attack
 
 
 def _craft(module, x, target, atk: AttackConfig, normalization: str, gen, loss: str = "ce"):
     was_training = module.training
     module.eval()
     delta = pgd(classifier_fn(module, normalization), x, target, atk.psr_db, norm=atk.norm,
-                steps=atk.steps, step_size=atk.step_size, loss=loss, generator=gen)
+                steps=atk.steps, step_size=atk.step_size, loss=loss, generator=gen,
+                early_stop=atk.early_stop if loss == "ce" else None)
     module.train(was_training)
     return x + delta
 
@@ -71,7 +73,9 @@ class Objective:
     def describe(self) -> dict:
         d = {"method": self.name}
         if self.uses_attack:
-            d["attack"] = asdict(self.attack)
+            # early_stop is left out when off, so runs from before it resume and compare equal
+            d["attack"] = {k: v for k, v in asdict(self.attack).items()
+                           if not (k == "early_stop" and v is None)}
         d.update(self.options())
         return d
 

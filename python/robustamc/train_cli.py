@@ -89,6 +89,11 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                    help="adversary budget during training, PSR in dB [%(default)s]")
     m.add_argument("--train-pgd-steps", type=int, default=5,
                    help="PGD steps of the training adversary [%(default)s]")
+    m.add_argument("--train-early-stop", type=int, metavar="TAU",
+                   help="pgd-at: friendly adversarial training (FAT, Zhang et al. 2020): each "
+                        "frame's attack stops TAU steps after it first fools the model, so the "
+                        "model is trained on the least adversarial frame that fools it rather "
+                        "than on the strongest one [off]")
     m.add_argument("--train-norm", default="l2", choices=["l2", "linf"],
                    help="ball of the training adversary [%(default)s]")
     m.add_argument("--clean-weight", type=float, default=0.0,
@@ -120,8 +125,11 @@ def parser(distill: bool) -> argparse.ArgumentParser:
 
 def build_objective(args, normalization: str, teacher_bundle):
     from .objectives import METHODS, AttackConfig
+    if args.train_early_stop is not None and (args.method != "pgd-at"
+                                              or args.train_early_stop < 0):
+        raise ValueError("--train-early-stop needs --method pgd-at and TAU >= 0")
     attack = AttackConfig(psr_db=args.train_psr_db, steps=args.train_pgd_steps,
-                          norm=args.train_norm)
+                          norm=args.train_norm, early_stop=args.train_early_stop)
     kw = {"normalization": normalization, "attack": attack}
     if teacher_bundle is not None:
         kw.update(teacher=teacher_bundle.model, teacher_normalization=teacher_bundle.normalization)
