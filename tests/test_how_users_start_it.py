@@ -141,8 +141,9 @@ def _real_calls(tmp):
         "robustamc-capture": (["--source", "sim", "--label", "QPSK", "--seconds", "0.05",
                                "--out", tmp / "cap"], "annotations"),
         "robustamc-realism": (["--segments", "1", "--windows", "16", "--snr-db", "18",
-                               "--conditions", "field", "--bundle", "compact"],
-                              "16-window decisions"),
+                               "--conditions", "field", "--bundle", "compact", "--classes",
+                               "QPSK", "8PSK"],
+                              "mostly mistaken for"),
     }
 
 
