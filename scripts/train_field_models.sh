@@ -24,6 +24,8 @@
 # then each of the four fine-tuned on the revised analog ranges (runs/field_ft/ft-*; the
 # compacts ~8-15 min, the teacher ~20 min, the robust teacher ~25 min): candidates, NOT
 # shipped (the default lost 4.5 points on stock modulators: docs/MODELS.md).
+# then the revised preset in the default's full schedule (runs/field_rv/rv-*, ~30 min each):
+# candidates, NOT shipped either (they lose 1.5-5 points on stock modulators).
 # SHIP=1 copies the pre-revision bundles to the shipped names (robustamc-model ship).
 # ONLY="compact2" (space-separated names) runs just those stages.
 set -euo pipefail
@@ -93,6 +95,19 @@ ft() {
         --method pgd-at --train-pgd-steps 3 --epochs 5 --steps-per-epoch 250 --lr 2e-4 \
         --warmup-steps 100 --seed 24
 ) &
+wait
+
+# The revised preset in the default's full schedule, from ft-compact (~30 min each, one thread
+# each): the shipped method, and FAT (all adversarial, each frame's PGD stopped one step after
+# it fools the model). Candidates, NOT shipped: both lose on stock modulators (docs/MODELS.md).
+rv() {
+    local name=$1; shift
+    OUT=runs/field_rv/$name BUNDLE=runs/field_rv/$name.json stage "$name" \
+        --init runs/field_ft/ft-compact.json --method pgd-at --epochs 30 --steps-per-epoch 300 \
+        --lr 1e-3 --warmup-steps 300 "$@"
+}
+rv rv-compact-robust-mix --clean-weight 0.5 --seed 31 &
+rv rv-compact-robust-fat1 --train-early-stop 1 --seed 32 &
 wait
 
 if [ -n "${SHIP:-}" ]; then
