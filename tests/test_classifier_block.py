@@ -175,7 +175,7 @@ def test_average_and_min_confidence_change_while_running(gr_robustamc):
     tb.wait()
     import pmt
     windows = [pmt.to_python(dbg.get_message(i))["windows"] for i in range(dbg.num_messages())]
-    assert windows[0] == 4 and windows[-1] == 16 and clf.average == 16
+    assert windows[0] == 4 and windows[-1] == 16 and clf.average() == 16
 
 
 def test_rx_rate_other_than_the_models_is_warned_about_once(gr_robustamc, capfd):

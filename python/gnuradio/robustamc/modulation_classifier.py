@@ -22,7 +22,8 @@ from .robustamc_python import engine_classifier_cc, make_label_messages, publish
 BUFFER_ITEMS = 32768
 
 
-class modulation_classifier(gr.hier_block2):
+def modulation_classifier(bundle="", hop=0, average=1, min_confidence=0.0, threads=1,
+                          tag_output=False, samp_rate=200e3, max_batch=0, backend=""):
     """Classify the modulation of a complex baseband stream with a gr-robustamc bundle.
 
     The stream passes through unchanged. Every `hop` samples a window of the bundle's length
@@ -51,81 +52,37 @@ class modulation_classifier(gr.hier_block2):
     "torch", or "" / "auto" (the engine where it runs the bundle; $ROBUSTAMC_BACKEND can
     override). `threads` sets PyTorch's threads (the engine uses one).
 
-    On the engine the whole block is C++ (`engine_classifier_cc`: windowing, checks,
-    averaging and messages); on PyTorch it is `window_classifier`, the same logic in Python.
-    `self.impl` is the block inside, `self.clf` the loaded FrameClassifier.
+    Returns the block itself, not a hier block around it: on the engine a C++
+    `engine_classifier_cc` (windowing, checks, averaging and messages), on PyTorch a Python
+    `window_classifier` (the same logic). Both have `average()`, `min_confidence()`, their
+    setters and `stats()`, and carry `clf` (the loaded FrameClassifier) and `backend`. (GNU
+    Radio 3.10 never frees a hier block with a message output, gnuradio#7706: a program
+    building many flowgraphs ran out of memory maps.)
     """
-
-    def __init__(self, bundle="", hop=0, average=1, min_confidence=0.0, threads=1,
-                 tag_output=False, samp_rate=200e3, max_batch=0, backend=""):
-        gr.hier_block2.__init__(self, "modulation_classifier",
-                                gr.io_signature(1, 1, gr.sizeof_gr_complex),
-                                gr.io_signature(1, 1, gr.sizeof_gr_complex))
-        try:
-            self.clf = FrameClassifier(bundle or None, backend=backend or None)
-        except (BundleError, ValueError) as e:
-            raise ValueError(f"modulation_classifier: cannot load bundle: {e}") from None
-        if int(hop) < 0 or int(average) < 1:
-            raise ValueError("modulation_classifier: hop must be >= 0 (0 = the window) and "
-                             "average >= 1")
-        if not 0.0 <= float(min_confidence) <= 1.0:
-            raise ValueError("modulation_classifier: min_confidence must be in [0, 1]")
-        if int(max_batch) < 0:
-            raise ValueError("modulation_classifier: max_batch must be >= 0")
-        if int(threads) > 0 and self.clf.backend == "torch":
-            import torch
-            torch.set_num_threads(int(threads))  # process-wide: PyTorch has one CPU pool
-        model_rate = float(self.clf.meta.get("sample_rate", 200e3))
-        if self.clf.engine_blob is not None:
-            self.impl = engine_classifier_cc(
-                self.clf.engine_blob, self.clf.classes, self.clf.name, int(hop), int(average),
-                float(min_confidence), float(samp_rate), model_rate, int(max_batch),
-                bool(tag_output), self.clf.isa)
-        else:
-            self.impl = window_classifier(self.clf, hop, average, min_confidence, tag_output,
-                                          samp_rate, max_batch)
-        self.connect(self, self.impl, self)
-        self.message_port_register_hier_out("labels")
-        self.msg_connect(self.impl, "labels", self, "labels")
-
-    @property
-    def backend(self):
-        """Who runs the model: "engine" or "torch"."""
-        return self.clf.backend
-
-    @property
-    def average(self):
-        """Windows per decision in use."""
-        return self.impl.average()
-
-    @property
-    def min_confidence(self):
-        """Smallest confidence published, in use."""
-        return self.impl.min_confidence()
-
-    def set_average(self, average):
-        """Windows per decision from the next work() call on (>= 1)."""
-        self.impl.set_average(int(average))
-
-    def set_min_confidence(self, min_confidence):
-        """Smallest confidence published, from the next work() call on (0..1)."""
-        self.impl.set_min_confidence(float(min_confidence))
-
-    def set_max_noutput_items(self, n):
-        """Cap the samples per work() call (GNU Radio's block setting, on the block inside)."""
-        self.impl.set_max_noutput_items(int(n))
-
-    # GRC's advanced "Min/Max Output Buffer" settings, passed to the block inside
-    def set_min_output_buffer(self, *args):
-        self.impl.set_min_output_buffer(*args)
-
-    def set_max_output_buffer(self, *args):
-        self.impl.set_max_output_buffer(*args)
-
-    def stats(self):
-        """Counters: windows seen, decisions, published, below_confidence, nonfinite, no_power,
-        and inference_ns / work_ns (time in the model / in the block's work)."""
-        return dict(self.impl.stats())
+    try:
+        clf = FrameClassifier(bundle or None, backend=backend or None)
+    except (BundleError, ValueError) as e:
+        raise ValueError(f"modulation_classifier: cannot load bundle: {e}") from None
+    if int(hop) < 0 or int(average) < 1:
+        raise ValueError("modulation_classifier: hop must be >= 0 (0 = the window) and "
+                         "average >= 1")
+    if not 0.0 <= float(min_confidence) <= 1.0:
+        raise ValueError("modulation_classifier: min_confidence must be in [0, 1]")
+    if int(max_batch) < 0:
+        raise ValueError("modulation_classifier: max_batch must be >= 0")
+    if int(threads) > 0 and clf.backend == "torch":
+        import torch
+        torch.set_num_threads(int(threads))  # process-wide: PyTorch has one CPU pool
+    if clf.engine_blob is not None:
+        blk = engine_classifier_cc(
+            clf.engine_blob, clf.classes, clf.name, int(hop), int(average),
+            float(min_confidence), float(samp_rate), float(clf.meta.get("sample_rate", 200e3)),
+            int(max_batch), bool(tag_output), clf.isa)
+    else:
+        blk = window_classifier(clf, hop, average, min_confidence, tag_output, samp_rate,
+                                max_batch)
+    blk.clf, blk.backend = clf, clf.backend
+    return blk
 
 
 class window_classifier(gr.sync_block):

@@ -34,7 +34,12 @@ void bind_engine_classifier_cc(py::module& m)
                gr::block,
                gr::basic_block,
                std::shared_ptr<engine_classifier_cc>>(
-        m, "engine_classifier_cc", D(engine_classifier_cc))
+        m,
+        "engine_classifier_cc",
+        // modulation_classifier() returns this block itself and records on it the loaded
+        // classifier (`clf`, `backend`), as it does on the Python window_classifier
+        py::dynamic_attr(),
+        D(engine_classifier_cc))
 
         // the blob comes as bytes (pybind11 would take a list of ints for the vector)
         .def(py::init([](const py::bytes& blob,
