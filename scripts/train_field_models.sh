@@ -25,8 +25,9 @@
 # compacts ~8-15 min, the teacher ~20 min, the robust teacher ~25 min): candidates, NOT
 # shipped (the default lost 4.5 points on stock modulators: docs/MODELS.md).
 # then the revised preset in the default's full schedule (runs/field_rv/rv-*, ~30 min each):
-# candidates, NOT shipped either (they lose 1.5-5 points on stock modulators).
-# SHIP=1 copies the pre-revision bundles to the shipped names (robustamc-model ship).
+# rv-compact-robust-mix is the default since 2026-12-04 (docs/MODELS.md says why).
+# SHIP=1 copies the default and the pre-revision compact and teachers to the shipped names
+# (robustamc-model ship).
 # ONLY="compact2" (space-separated names) runs just those stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,8 +99,8 @@ ft() {
 wait
 
 # The revised preset in the default's full schedule, from ft-compact (~30 min each, one thread
-# each): the shipped method, and FAT (all adversarial, each frame's PGD stopped one step after
-# it fools the model). Candidates, NOT shipped: both lose on stock modulators (docs/MODELS.md).
+# each): the shipped method (shipped as compact-robust since 2026-12-04), and FAT (all
+# adversarial, each frame's PGD stopped one step after it fools the model; not shipped).
 rv() {
     local name=$1; shift
     OUT=runs/field_rv/$name BUNDLE=runs/field_rv/$name.json stage "$name" \
@@ -112,8 +113,9 @@ wait
 
 if [ -n "${SHIP:-}" ]; then
     M="$PY apps/robustamc-model ship"
-    $M runs/field_robust/compact-robust-mix.json $D/compact-robust.json --name compact-robust \
-        --report docs/reports/field/compact_robust_mix/metrics.json --label compact-robust-mix
+    # the default since 2026-12-04: trained on the revised analog ranges (docs/MODELS.md)
+    $M runs/field_rv/rv-compact-robust-mix.json $D/compact-robust.json --name compact-robust \
+        --report docs/reports/field/rv_compact_robust/metrics.json --label rv-compact-robust-mix
     $M runs/field/compact_kd/compact_kd.json $D/compact.json --name compact \
         --report docs/reports/field/robust_worst_case/metrics.json --label compact_kd
     $M runs/field_robust/teacher-robust/teacher-robust.json $D/teacher-robust.json \
