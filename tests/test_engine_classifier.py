@@ -161,3 +161,11 @@ def test_flowgraphs_built_one_after_another_give_their_memory_back(gr_robustamc)
         assert msgs
     gc.collect()
     assert maps() - before < 25          # leaking, it grew by 8 a flowgraph: 200
+
+
+def test_grc_slider_floats_set_the_average(gr_robustamc):
+    blk = gr_robustamc.modulation_classifier(average=2)
+    blk.set_average(8.0)                 # a GRC range slider hands floats
+    blk.set_average(float("nan"))        # refused, logged: 8 stays
+    msgs, _, _ = run(blk, hostile_stream())
+    assert blk.average() == 8 and max(m["windows"] for m in msgs) == 8

@@ -15,6 +15,8 @@
 /* BINDTOOL_HEADER_FILE_HASH(0)                                                    */
 /***********************************************************************************/
 
+#include <cmath>
+
 #include <pybind11/complex.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -78,8 +80,16 @@ void bind_engine_classifier_cc(py::module& m)
              py::arg("tag_output") = false,
              py::arg("isa") = "auto",
              D(engine_classifier_cc, make))
-        .def("set_average", &engine_classifier_cc::set_average, py::arg("average"),
-             D(engine_classifier_cc, set_average))
+        // a double, as GRC's range sliders hand floats: whole windows, as Python's int()
+        // takes them; NaN, < 1 or beyond int is refused (and logged) by set_average(0)
+        .def(
+            "set_average",
+            [](engine_classifier_cc& self, double average) {
+                const bool ok = std::isfinite(average) && average >= 1.0 && average < 2147483648.0;
+                self.set_average(ok ? static_cast<int>(average) : 0);
+            },
+            py::arg("average"),
+            D(engine_classifier_cc, set_average))
         .def("set_min_confidence", &engine_classifier_cc::set_min_confidence,
              py::arg("min_confidence"), D(engine_classifier_cc, set_min_confidence))
         .def("average", &engine_classifier_cc::average, D(engine_classifier_cc, average))
