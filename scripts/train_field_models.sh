@@ -22,11 +22,11 @@
 #   compact-robust-long  30 x 300 steps of PGD-AT (PGD-5 L2 at -20 dB), lr 1e-3  (~15-50 min)
 #   compact-robust-mix   the same with --clean-weight 0.5, seed 12              (~15-50 min)
 # then each of the four fine-tuned on the revised analog ranges (runs/field_ft/ft-*; the
-# compacts ~8-15 min, the teacher ~20 min, the robust teacher ~25 min): candidates, NOT
-# shipped (the default lost 4.5 points on stock modulators: docs/MODELS.md).
+# compacts ~8-15 min, the teacher ~20 min, the robust teacher ~25 min): ft-compact is shipped
+# as compact since 2026-12-04; the others are candidates (docs/MODELS.md).
 # then the revised preset in the default's full schedule (runs/field_rv/rv-*, ~30 min each):
 # rv-compact-robust-mix is the default since 2026-12-04 (docs/MODELS.md says why).
-# SHIP=1 copies the default and the pre-revision compact and teachers to the shipped names
+# SHIP=1 copies the default, ft-compact and the pre-revision teachers to the shipped names
 # (robustamc-model ship).
 # ONLY="compact2" (space-separated names) runs just those stages.
 set -euo pipefail
@@ -116,8 +116,9 @@ if [ -n "${SHIP:-}" ]; then
     # the default since 2026-12-04: trained on the revised analog ranges (docs/MODELS.md)
     $M runs/field_rv/rv-compact-robust-mix.json $D/compact-robust.json --name compact-robust \
         --report docs/reports/field/rv_compact_robust/metrics.json --label rv-compact-robust-mix
-    $M runs/field/compact_kd/compact_kd.json $D/compact.json --name compact \
-        --report docs/reports/field/robust_worst_case/metrics.json --label compact_kd
+    # compact since 2026-12-04: the fine-tune on the revised ranges (the scanner names 96-97 %)
+    $M runs/field_ft/ft-compact.json $D/compact.json --name compact \
+        --report docs/reports/field/ft_worst_case/metrics.json --label ft-compact
     $M runs/field_robust/teacher-robust/teacher-robust.json $D/teacher-robust.json \
         --name teacher-robust --report docs/reports/field/teacher_robust_worst_case/metrics.json
     $M runs/field/teacher/teacher.json $D/teacher.json --name teacher
