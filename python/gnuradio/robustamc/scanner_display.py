@@ -137,8 +137,10 @@ class ScannerDisplayWidget(QtWidgets.QWidget):
             tw = p.fontMetrics().horizontalAdvance(text) + 8
             tx = min(max(0.0, x0 - 3), w - tw)
             ty = max(top, y0 - 16) if y0 - 16 >= top else max(top, y0) + 2
-            p.fillRect(QtCore.QRectF(tx, ty, tw, 15), QtGui.QColor(0, 0, 0, int(170 * alpha)))
-            p.setPen(c)
+            # a near-opaque plate: over a bright signal a see-through one left dark label
+            # colours (8PSK's blue) unreadable
+            p.fillRect(QtCore.QRectF(tx, ty, tw, 15), QtGui.QColor(16, 20, 24, int(235 * alpha)))
+            p.setPen(c.lighter(140))
             p.drawText(QtCore.QRectF(tx + 4, ty, tw, 15), QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter,
                        text)
         # frequency axis
