@@ -57,7 +57,9 @@ def modulation_classifier(bundle="", hop=0, average=1, min_confidence=0.0, threa
     `window_classifier` (the same logic). Both have `average()`, `min_confidence()`, their
     setters and `stats()`, and carry `clf` (the loaded FrameClassifier) and `backend`. (GNU
     Radio 3.10 never frees a hier block with a message output, gnuradio#7706: a program
-    building many flowgraphs ran out of memory maps.)
+    building many flowgraphs ran out of memory maps.) Keep a reference to the block while
+    its flowgraph runs, as GRC does: GNU Radio 3.10 does not keep a Python block alive, and
+    on PyTorch the block is one (the C++ block on the engine needs nothing).
     """
     try:
         clf = FrameClassifier(bundle or None, backend=backend or None)
