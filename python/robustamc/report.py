@@ -44,15 +44,18 @@ def confusion_file(group: str) -> str:
 
 def seed_groups(models: dict) -> dict[str, str]:
     """label -> group for an evaluation's `models`: bundles with the same name, method and
-    architecture and distinct seeds are seeds of one method (group = the name); any other
-    bundle is a group of its own, under its label."""
+    architecture and distinct seeds are seeds of one method (group = the name), unless one
+    is shipped and another is not (a user's run is never a seed of a shipped model); any
+    other bundle is a group of its own, under its label."""
+    from .bundle import DEFAULT_DIR
     keys: dict[tuple, list[str]] = {}
     for label, m in models.items():
         arch = json.dumps(m.get("architecture_config", m["architecture"]), sort_keys=True)
-        keys.setdefault((m["name"], m["method"], arch), []).append(label)
+        shipped = bool(m.get("path")) and Path(m["path"]).resolve().parent == DEFAULT_DIR
+        keys.setdefault((m["name"], m["method"], arch, shipped), []).append(label)
     names = [k[0] for k in keys]
     out = {}
-    for (name, _, _), members in keys.items():
+    for (name, _, _, _), members in keys.items():
         seeds = [models[m].get("seed") for m in members]
         is_seeds = (len(members) > 1 and None not in seeds and len(set(seeds)) == len(seeds)
                     and names.count(name) == 1)
