@@ -61,7 +61,17 @@ def score(truth, ends, seconds):
 
 
 def print_misses(snr, scene, truth, ends):
-    """Signals no track matched, with the two nearest tracks (centre, bandwidth, label)."""
+    """Signals no track matched, with the two nearest tracks (centre, bandwidth, label), and
+    tracks no signal matched, with the nearest signal."""
+    for e in ends:
+        if any(abs(e["center_hz"] - tr["center_hz"]) < tr["bandwidth_hz"] / 4 for tr in truth):
+            continue
+        tr = min(truth, key=lambda tr: abs(e["center_hz"] - tr["center_hz"]), default=None)
+        near = ("none" if tr is None else f"{tr['label']} at {tr['center_hz'] / 1e3:+.1f} kHz, "
+                f"bw {tr['bandwidth_hz'] / 1e3:.1f} kHz")
+        print(f"spurious {snr:g} dB scene {scene}: {e['center_hz'] / 1e3:+.1f} kHz bw "
+              f"{e['bandwidth_hz'] / 1e3:.1f} {e['label']} {e['start_s']:.2f}-{e['stop_s']:.2f} s "
+              f"| nearest signal: {near}", file=sys.stderr)
     for tr in truth:
         if any(abs(e["center_hz"] - tr["center_hz"]) < tr["bandwidth_hz"] / 4 for e in ends):
             continue
@@ -83,8 +93,9 @@ def main():
     p.add_argument("--bundle", default="", help="model bundle (default: the shipped default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--misses", action="store_true",
-                   help="also print each signal not found (with the nearest tracks) and each "
-                        "one named wrong, to stderr")
+                   help="also print each signal not found (with the nearest tracks), each "
+                        "spurious track (with the nearest signal) and each signal named wrong, "
+                        "to stderr")
     args = p.parse_args()
 
     import torch

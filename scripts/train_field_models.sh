@@ -111,6 +111,22 @@ rv rv-compact-robust-mix --clean-weight 0.5 --seed 31 &
 rv rv-compact-robust-fat1 --train-early-stop 1 --seed 32 &
 wait
 
+# The audio's true peak (2026-12-04, docs/DATA.md): AM depth and WBFM deviation are now the
+# peaks they name (they were 0.4-0.6 of them) and WBFM has a pre-emphasis. The shipped compacts
+# fine-tuned on it with their own methods (~10-20 min each, one thread each): candidates.
+pk() {
+    local name=$1; shift
+    OUT=runs/field_pk/$name BUNDLE=runs/field_pk/$name.json stage "$name" "$@"
+}
+pk pk-compact-robust --init $D/compact-robust.json --method pgd-at --clean-weight 0.5 \
+    --epochs 10 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 41 &
+pk pk-compact --init $D/compact.json --epochs 10 --steps-per-epoch 800 --batch-size 256 \
+    --lr 3e-4 --warmup-steps 200 --seed 42 &
+wait
+# the default's full schedule (30 x 300 steps of PGD-AT, half clean) from pk-compact (~20 min)
+pk pk-compact-robust-full --init runs/field_pk/pk-compact.json --method pgd-at --clean-weight 0.5 \
+    --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 43
+
 if [ -n "${SHIP:-}" ]; then
     M="$PY apps/robustamc-model ship"
     # the default since 2026-12-04: trained on the revised analog ranges (docs/MODELS.md)

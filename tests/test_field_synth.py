@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from robustamc.constants import CLASSES
+from robustamc.constants import CLASSES, SAMPLE_RATE
 from robustamc.field_synth import FIELD, FieldSynthesizer
 from robustamc.spectrum.scene import occupied_band
 from robustamc.synth import make_synthesizer
@@ -109,6 +109,31 @@ def test_ssb_comes_in_both_sidebands_and_at_any_centring():
     z, _ = frames(1.0)
     lo, hi = _band(z)
     assert (np.abs((lo + hi) / 2) < 0.15 * (hi - lo) + 500).all()   # harmonics: coarse quantiles
+
+
+def _long(cls, cfg, n=40, window=8192):
+    """`n` clean frames of `window` samples (several pitch periods of the audio)."""
+    syn = FieldSynthesizer(dataclasses.replace(cfg, pause_prob=0.0), window=window)
+    y = torch.full((n,), CLASSES.index(cls))
+    x = syn.frames(y, torch.full((n,), 100.0), torch.Generator().manual_seed(4))
+    return (x[:, 0] + 1j * x[:, 1]).numpy()
+
+
+def test_am_depth_and_wbfm_deviation_are_the_peaks_they_name():
+    """am_index and wbfm_dev_hz are reached at full loudness and never exceeded (the audio's
+    peak, not its harmonics' sum, is its loudness), with or without pre-emphasis."""
+    z = _long("AM-DSB", dataclasses.replace(CLEAN, am_index=(0.8, 0.8)))
+    env = np.abs(z)
+    depth = np.abs(env / env.mean(axis=1, keepdims=True) - 1).max(axis=1)
+    assert depth.max() < 0.85 and depth.max() > 0.7           # loudness 0.3-1.0 of 0.8
+    assert np.median(depth) > 0.4
+    for tau in (0.0, 75.0):
+        cfg = dataclasses.replace(CLEAN, wbfm_dev_hz=(50e3, 50e3), wbfm_preemphasis_us=(tau, tau),
+                                  audio_scale=(1.0, 1.0))
+        z = _long("WBFM", cfg)
+        f = np.abs(np.angle(z[:, 1:] * np.conj(z[:, :-1]))) * SAMPLE_RATE / (2 * np.pi)
+        peak = f.max(axis=1)
+        assert peak.max() < 52e3 and peak.max() > 45e3, tau
 
 
 def test_quantised_frames_sit_on_the_8_bit_grid():

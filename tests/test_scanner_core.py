@@ -88,6 +88,26 @@ def test_tones_dc_noise_zeros_and_nan_are_not_signals():
     assert not started and det.counters["nonfinite_blocks"] >= 1
 
 
+def test_an_am_carrier_with_its_sidebands_is_one_signal_and_a_noisy_carrier_none():
+    """GNU Radio's AM chain with a test tone: a carrier and two sideband lines, each narrower
+    than a tone's lobe, are one signal as wide as the sidebands reach; a strong carrier whose
+    phase noise spreads its skirt past the lobe is still a carrier."""
+    rng = np.random.default_rng(2)
+    n = int(0.3 * RATE)
+    t = np.arange(n) / RATE
+    noise = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)
+    for audio, depth in ((8e3, 0.8), (15e3, 0.3)):
+        am = 3 * (1 + depth * np.cos(2 * np.pi * audio * t)) * np.exp(2j * np.pi * 300e3 * t)
+        det, started, ended = _run_detector((noise + am).astype(np.complex64))
+        assert len(started) == 1 and det.counters["sidebands_joined"] > 0
+        assert abs(started[0].center_hz - 300e3) < 1e3
+        assert started[0].bandwidth_hz == pytest.approx(2 * audio, rel=0.25)
+    wander = np.cumsum(rng.standard_normal(n)) * 0.003     # an RTL-SDR-like LO, -80 dBc/Hz at 10 kHz
+    carrier = 30 * np.exp(1j * (2 * np.pi * 250e3 * t + wander))
+    det, started, _ = _run_detector((noise + carrier).astype(np.complex64))
+    assert not started and det.counters["tones_rejected"] > 0
+
+
 def test_a_strong_signal_does_not_hide_a_weak_neighbour_two_channels_away():
     sigs = [SceneSignal("QPSK", 0.0, 50e3, 45), SceneSignal("BPSK", 140e3, 25e3, 12)]
     x, truth = make_scene(RATE, 0.3, sigs, seed=4)

@@ -54,6 +54,17 @@ class FieldConfig:
     # the rate) to 75 kHz (broadcast FM at 200 kHz, RadioML's); audio time scale as above,
     # bounded by the channel.
     wbfm_dev_hz: tuple = (10e3, 75e3)
+    # The audio is scaled so that its peak over a pitch period is its loudness (0.3-1.0 outside
+    # pauses), so that am_index and wbfm_dev_hz are the depth and deviation a transmitter's
+    # limiter allows, reached at full loudness. Until 2026-12-04 (False) the harmonics'
+    # amplitudes summed to the loudness and their random phases left the peak at 0.4-0.6 of it:
+    # AM was 6-48 % deep and WBFM 2-36 kHz in deviation (median 14 kHz), never a broadcast
+    # station's 75 kHz nor the 80 % of GNU Radio's AM chains.
+    audio_true_peak: bool = True
+    # WBFM pre-emphasis time constant (us): broadcast FM lifts the treble before the limiter,
+    # 50 us in Europe and 75 us in the Americas (GNU Radio's wfm_tx); 0 is none. Applied to
+    # the audio before its peak is set, so the deviation limit holds.
+    wbfm_preemphasis_us: tuple = (0.0, 75.0)
     pause_prob: float = 0.25            # audio pauses (near-silent frames), as rml2016
     pause_gain: tuple = (0.003, 0.03)
     # Carrier: a residual offset after the scanner or a hand-tuned radio (a 10-50 ppm RTL-SDR
@@ -240,9 +251,10 @@ class FieldSynthesizer:
         phase = phase + 2 * math.pi * torch.rand(len(sps), 1, generator=g, dtype=torch.float64)
         return torch.polar(torch.ones_like(phase), phase).to(torch.complex64)
 
-    def _audio(self, n, g, scale):
+    def _audio(self, n, g, scale, preemphasis_s=None):
         """Speech-like audio as rml2016 makes it (harmonics of a pitch under two formants,
-        pauses), its frequencies multiplied by `scale` (n,)."""
+        pauses), its frequencies multiplied by `scale` (n,); with `preemphasis_s` (n,) the
+        audio goes through a first-order pre-emphasis of that time constant first."""
         c = self.cfg
         k = 24
         u = lambda *s: torch.rand(*s, generator=g)  # noqa: E731
@@ -255,14 +267,32 @@ class FieldSynthesizer:
         amp = amp / amp.sum(dim=1, keepdim=True)
         lo, hi = c.pause_gain
         pause = u(n, 1) < c.pause_prob
-        amp = amp * torch.where(pause, lo + (hi - lo) * u(n, 1), 0.3 + 0.7 * u(n, 1))
-        return f * scale[:, None], amp, 2 * math.pi * u(n, k)
+        loud = torch.where(pause, lo + (hi - lo) * u(n, 1), 0.3 + 0.7 * u(n, 1))
+        ph = 2 * math.pi * u(n, k)
+        if preemphasis_s is not None:
+            # H(f) = 1 + j 2 pi f tau, at the audio's own frequencies (before `scale`)
+            w = 2 * math.pi * f * preemphasis_s[:, None]
+            amp, ph = amp * torch.sqrt(1 + w * w), ph + torch.atan(w)
+        if c.audio_true_peak:
+            # the harmonics repeat every pitch period: their sum's peak over one period,
+            # sampled finely enough for the 24th harmonic
+            tp = torch.arange(256).float() / 256
+            wave = (amp.unsqueeze(-1) * torch.cos(2 * math.pi * harm[:, None] * tp
+                                                  + ph.unsqueeze(-1))).sum(1)
+            amp = amp / wave.abs().amax(dim=1, keepdim=True)
+        amp = amp * loud
+        return f * scale[:, None], amp, ph
 
     def _analog(self, name, n, g, params, idx, n_all):
         c = self.cfg
         scale = self._uniform(n, *c.audio_scale, g=g)
         self._param(params, "audio_scale", idx, n_all, scale)
-        f, amp, ph = self._audio(n, g, scale)
+        tau = None
+        if name == "WBFM" and c.wbfm_preemphasis_us[1] > 0:
+            tau = self._uniform(n, *c.wbfm_preemphasis_us, g=g)
+            self._param(params, "wbfm_preemphasis_us", idx, n_all, tau)
+            tau = tau * 1e-6
+        f, amp, ph = self._audio(n, g, scale, tau)
         t = torch.arange(self._gen_len).float() / SAMPLE_RATE
         arg = 2 * math.pi * f.unsqueeze(-1) * t + ph.unsqueeze(-1)   # (n, K, L)
         a = amp.unsqueeze(-1)

@@ -29,9 +29,17 @@ class DetectorConfig:
     # whatever its level: the side lobes are 92 dB down) is a carrier or a DC spike, not a
     # modulated signal; signals need 10 kbaud or more at the default 500 Hz bins.
     tone_bins: int = 11
+    # ... and so is a wider region holding 99 % of its power in a tone's main-lobe core (5 bins
+    # for the window, 6 with a margin): a strong carrier whose phase-noise skirt rises above
+    # the floor further out than its main lobe
+    tone_core_bins: int = 6
     sidelobe_db: float = 15.0        # a region this much weaker than a neighbour's peak,
     sidelobe_reach: float = 4.0      # within this many of its bandwidths, and mirrored on its
                                      # other side, is that neighbour's side lobe
+    # An AM carrier's sidebands (or an FM signal's spectral lines) can stand apart from it as
+    # regions of their own: regions in mirror-image pairs about a carrier line, weaker than it
+    # and within this share of the rate, are one signal with it (a tone has no such pairs).
+    mirror_reach: float = 0.125
     absorb: float = 1.0              # regions within this many bandwidths of a track's centre
                                      # are that signal's fragments
     on_spectra: int = 2              # spectra in a row a region must be seen to start a track
@@ -85,7 +93,8 @@ class Detector:
         self.tracks: list[Track] = []
         self._next_id = 1
         self.counters = dict(spectra=0, nonfinite_blocks=0, regions=0, tones_rejected=0,
-                             sidelobes_rejected=0, tracks_started=0, tracks_ended=0)
+                             sidebands_joined=0, sidelobes_rejected=0, tracks_started=0,
+                             tracks_ended=0)
 
     # ------------------------------------------------------------------ spectra
     def bin_hz(self, b: float) -> float:
@@ -168,10 +177,9 @@ class Detector:
                 merged[-1][1] = hi
             else:
                 merged.append([lo, hi])
+        merged = self._join_sidebands([r for r in merged if seed[r[0]:r[1] + 1].any()], ratio)
         out = []
         for lo, hi in merged:
-            if not seed[lo:hi + 1].any():
-                continue
             if hi - lo + 1 <= c.tone_bins:
                 self.counters["tones_rejected"] += 1
                 continue
@@ -184,6 +192,9 @@ class Detector:
             cum = np.cumsum(excess) / total
             a = lo + np.searchsorted(cum, 0.005)
             b = lo + np.searchsorted(cum, 0.995)
+            if b - a + 1 <= c.tone_core_bins:
+                self.counters["tones_rejected"] += 1
+                continue
             # the middle of that span, so that centre +- bandwidth / 2 is the occupied band
             # (an SSB signal's power centroid sits beside it, near its suppressed carrier)
             centre = (a + b) / 2
@@ -196,6 +207,54 @@ class Detector:
         out = self._drop_sidelobes(out, ratio)
         self.counters["regions"] += len(out)
         return out
+
+    def _join_sidebands(self, runs, ratio):
+        """Runs [lo, hi] with each carrier joined to the runs lying in mirror-image pairs about
+        it. A carrier is a run no wider than a tone or whose peak stands 10 dB above its mean;
+        a pair is two runs 6 dB or more below its peak at the same distance either side of it
+        (within 2 bins or 5 %) whose peaks are within 10 dB of each other: an AM signal's
+        sidebands. A pure tone or DC spike has none and stays a tone."""
+        c = self.cfg
+        reach = c.mirror_reach * len(ratio)
+        info = []
+        for lo, hi in runs:
+            k = lo + int(np.argmax(ratio[lo:hi + 1]))
+            info.append((k, float(ratio[k]), float(ratio[lo:hi + 1].mean())))
+        used = [False] * len(runs)
+        out = []
+        for i in sorted(range(len(runs)), key=lambda i: -info[i][1]):
+            if used[i]:
+                continue
+            lo, hi = runs[i]
+            k, peak, mean = info[i]
+            used[i] = True
+            if hi - lo + 1 <= c.tone_bins or peak >= 10 * mean:
+                # sidebands at least 6 dB below the carrier: each line of an AM signal is at
+                # most half its carrier's amplitude (an SSB signal's harmonics are not)
+                side = [j for j in range(len(runs)) if not used[j] and info[j][1] <= peak / 4
+                        and abs(info[j][0] - k) <= reach]
+                for a in side:
+                    da = k - info[a][0]
+                    if da <= 0 or used[a]:
+                        continue
+                    for b in side:
+                        db = info[b][0] - k
+                        if (db > 0 and not used[b] and abs(db - da) <= max(2.0, 0.05 * da)
+                                and max(info[a][1], info[b][1]) <= 10 * min(info[a][1], info[b][1])):
+                            used[a] = used[b] = True
+                            lo, hi = min(lo, runs[a][0]), max(hi, runs[b][1])
+                            self.counters["sidebands_joined"] += 1
+                            break
+            out.append([lo, hi])
+        # runs inside a joined span (between a carrier and its sidebands) are part of it
+        out.sort()
+        joined = []
+        for lo, hi in out:
+            if joined and lo <= joined[-1][1]:
+                joined[-1][1] = max(joined[-1][1], hi)
+            else:
+                joined.append([lo, hi])
+        return joined
 
     def _drop_sidelobes(self, regions, ratio):
         """Regions that are another's spectral side lobes, not signals: far weaker than it
