@@ -3,10 +3,17 @@
 
   .venv/bin/python scripts/scan_scenes.py --scenes 20 --bundle compact
 
+  .venv/bin/python scripts/scan_scenes.py --scenes 20 --stock     # GNU Radio's own modulators
+
 Each scene: --rate (2.048 Msps), --seconds long, 5-8 signals of the 11 classes at random
 non-overlapping frequencies, symbol rates 10-200 kbaud (analog classes: a comparable
 bandwidth), one SNR per scene in its signals' own bandwidth (--snrs, dB), about a third of
-them bursts that start and stop inside the scene (robustamc.spectrum.scene). A signal is
+them bursts that start and stop inside the scene (robustamc.spectrum.scene). The signals are
+the field synthesiser's (default) or, with --stock, GNU Radio's stock modulators (the Stock
+Modulation Source: generic_mod, gfsk_mod and cpfsk_bc at the scene's symbol rate). --stock
+draws the 8 digital classes only: the stock analog chains have fixed bandwidths of their own
+(wfm_tx 150 kHz and more, AM and SSB of a 2.3 kHz audio test signal, below the detector's
+resolution of 500 Hz bins at 2.048 Msps). A signal is
 found when a track's centre lies within a quarter of its bandwidth; named right when the
 track's label (its decisions' mean) is its class, with QAM16 and QAM64 as one. Spurious:
 tracks matching no signal, per second of scene. Prints one Markdown row per SNR.
@@ -36,6 +43,19 @@ def random_scene(rng, rate, seconds, snr_db, classes):
         sigs.append(SceneSignal(label, c, sym, snr_db, start, stop))
         used.append((c, half))
     return sigs
+
+
+def stock_modulated(s, n, rate, seed):
+    """n samples of GNU Radio's stock modulator for `s` at 0 Hz (robustamc.stock_modulation_source)."""
+    from gnuradio import blocks, gr
+    from gnuradio import robustamc as gr_robustamc
+    tb = gr.top_block()
+    src = gr_robustamc.stock_modulation_source(s.label, seed=seed % (1 << 30), samp_rate=rate,
+                                               samples_per_symbol=rate / s.rate_hz)
+    sink = blocks.vector_sink_c()
+    tb.connect(src, blocks.head(gr.sizeof_gr_complex, n), sink)
+    tb.run()
+    return np.asarray(sink.data(), np.complex64)
 
 
 def score(truth, ends, seconds):
@@ -92,6 +112,8 @@ def main():
     p.add_argument("--seconds", type=float, default=0.5)
     p.add_argument("--bundle", default="", help="model bundle (default: the shipped default)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--stock", action="store_true",
+                   help="make the signals with GNU Radio's stock modulators (needs GNU Radio)")
     p.add_argument("--misses", action="store_true",
                    help="also print each signal not found (with the nearest tracks), each "
                         "spurious track (with the nearest signal) and each signal named wrong, "
@@ -106,8 +128,10 @@ def main():
     from robustamc.spectrum.scene import make_scene
 
     clf = FrameClassifier(args.bundle or None)
+    classes = [c for c in CLASSES if not args.stock or c not in ("AM-DSB", "AM-SSB", "WBFM")]
     print(f"model {clf.name}; {args.scenes} scenes per SNR of {args.seconds} s at "
-          f"{args.rate / 1e6:g} Msps; classes {', '.join(CLASSES)}\n")
+          f"{args.rate / 1e6:g} Msps; {'stock GNU Radio modulators, ' if args.stock else ''}"
+          f"classes {', '.join(classes)}\n")
     print("| SNR (dB) | signals | found | bandwidth within 25 % | named right (QAM pair as one) "
           "| spurious per s | scanner Msps |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
@@ -116,8 +140,9 @@ def main():
         tot = np.zeros(5)
         busy = 0.0
         for k in range(args.scenes):
-            sigs = random_scene(rng, args.rate, args.seconds, snr, CLASSES)
-            x, truth = make_scene(args.rate, args.seconds, sigs, seed=int(rng.integers(1 << 30)))
+            sigs = random_scene(rng, args.rate, args.seconds, snr, classes)
+            x, truth = make_scene(args.rate, args.seconds, sigs, seed=int(rng.integers(1 << 30)),
+                                  modulate=stock_modulated if args.stock else None)
             sc = Scanner(args.rate, clf)
             t = time.perf_counter()
             events = []

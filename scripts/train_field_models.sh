@@ -123,9 +123,20 @@ pk pk-compact-robust --init $D/compact-robust.json --method pgd-at --clean-weigh
 pk pk-compact --init $D/compact.json --epochs 10 --steps-per-epoch 800 --batch-size 256 \
     --lr 3e-4 --warmup-steps 200 --seed 42 &
 wait
-# the default's full schedule (30 x 300 steps of PGD-AT, half clean) from pk-compact (~20 min)
+# the same fine-tune of the default with 70 % of the loss on clean frames (~7 min)
+pk pk-compact-robust-cw7 --init $D/compact-robust.json --method pgd-at --clean-weight 0.7 \
+    --epochs 10 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 46
+# the default's full schedule (30 x 300 steps of PGD-AT, half clean) from pk-compact (~20 min),
+# beside the teachers' fine-tunes (~20 and ~25 min)
 pk pk-compact-robust-full --init runs/field_pk/pk-compact.json --method pgd-at --clean-weight 0.5 \
-    --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 43
+    --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 43 &
+(
+    pk pk-teacher --init $D/teacher.json --epochs 10 --steps-per-epoch 500 --batch-size 256 \
+        --lr 3e-4 --warmup-steps 200 --seed 44
+    pk pk-teacher-robust --init $D/teacher-robust.json --method pgd-at --train-pgd-steps 3 \
+        --epochs 5 --steps-per-epoch 250 --lr 2e-4 --warmup-steps 100 --seed 45
+) &
+wait
 
 if [ -n "${SHIP:-}" ]; then
     M="$PY apps/robustamc-model ship"

@@ -161,3 +161,23 @@ def test_waterfall_boxes_every_detected_signal(gr_robustamc, tmp_path):
         assert (np.abs(column.astype(int) - rgb).sum(-1) < 60).any(axis=1).sum() > 20, s
     disp._on_signal(pmt.to_pmt({"type": "decision", "id": 1, "center_hz": float("nan")}))
     assert disp.refused == 1
+
+
+def test_scan_scenes_table_on_stock_modulators(gr_robustamc):
+    """scripts/scan_scenes.py --stock: random scenes of GNU Radio's digital stock modulators,
+    the table row by SNR, and each spurious track or miss listed with what lay nearest."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    p = subprocess.run([sys.executable, str(ROOT / "scripts" / "scan_scenes.py"), "--scenes", "2",
+                        "--snrs", "20", "--seconds", "0.25", "--stock", "--misses"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert "stock GNU Radio modulators" in p.stdout and "AM-DSB" not in p.stdout
+    row = [ln for ln in p.stdout.splitlines() if ln.startswith("| 20 |")]
+    assert len(row) == 1
+    signals, found = row[0].split("|")[2:4]
+    assert int(signals) >= 10 and float(found.strip(" %")) >= 80
+    for line in p.stderr.splitlines():
+        assert line.startswith(("miss ", "misnamed ", "spurious ")), line

@@ -39,9 +39,11 @@ class SceneSignal:
 
 
 def make_scene(rate: float, duration_s: float, signals: list[SceneSignal], seed: int = 0,
-               noise_power: float = 1.0) -> tuple[np.ndarray, list[dict]]:
+               noise_power: float = 1.0, modulate=None) -> tuple[np.ndarray, list[dict]]:
     """complex64 samples of `duration_s` at `rate` and the truth: one dict per signal
-    (label, center_hz, bandwidth_hz, snr_db, start_s, stop_s)."""
+    (label, center_hz, bandwidth_hz, snr_db, start_s, stop_s). `modulate(signal, n, rate,
+    seed)` makes each signal's n samples at 0 Hz (default: the field synthesiser; the
+    scanner's table passes GNU Radio's stock modulators)."""
     n = int(round(duration_s * rate))
     rng = np.random.default_rng(seed)
     x = ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) * math.sqrt(noise_power / 2)
@@ -52,7 +54,7 @@ def make_scene(rate: float, duration_s: float, signals: list[SceneSignal], seed:
         b = n if s.stop_s is None else min(n, int(round(s.stop_s * rate)))
         if b <= a:
             continue
-        sig = _modulated(s, b - a, rate, seed * 1000 + i)
+        sig = np.asarray((modulate or _modulated)(s, b - a, rate, seed * 1000 + i), np.complex128)
         bw, mid = occupied_band(sig, rate)
         p = noise_power * bw / rate * 10 ** (s.snr_db / 10)
         sig *= math.sqrt(p / np.mean(np.abs(sig) ** 2))
