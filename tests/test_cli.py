@@ -151,6 +151,14 @@ def test_evaluate_writes_report(tmp_path, small_bundle):
     p = run_app("robustamc-model", "ship", seed2 / "tiny.json", dest, "--report",
                 out / "metrics.json", "--label", "nobody", check=False)
     assert p.returncode == 2 and "no model 'nobody'" in p.stderr
+    clean = json.loads((out / "metrics.json").read_text())     # as --attacks none writes it
+    for mm in clean["models"].values():
+        mm.pop("attacks"), mm.pop("clean_attack_set")
+    (out / "clean.json").write_text(json.dumps(clean))
+    before = dest.read_bytes()
+    p = run_app("robustamc-model", "ship", seed2 / "tiny.json", dest, "--report",
+                out / "clean.json", "--label", "seed2/tiny", check=False)
+    assert p.returncode == 2 and "clean-only report" in p.stderr and dest.read_bytes() == before
 
 
 def test_evaluate_keeps_a_users_bundle_apart_from_a_shipped_one_of_the_same_name(tmp_path):
