@@ -25,8 +25,9 @@
 # compacts ~8-15 min, the teacher ~20 min, the robust teacher ~25 min): ft-compact is shipped
 # as compact since 2026-12-04; the others are candidates (docs/MODELS.md).
 # then the revised preset in the default's full schedule (runs/field_rv/rv-*, ~30 min each):
-# rv-compact-robust-mix is the default since 2026-12-04 (docs/MODELS.md says why).
-# SHIP=1 copies the default, ft-compact and the pre-revision teachers to the shipped names
+# rv-compact-robust-mix was the default on 2026-12-04 until the true-peak fine-tunes below.
+# then the audio's true peak (runs/field_pk/pk-*, docs/DATA.md): each shipped bundle fine-tuned
+# with its own method, three robust candidates; SHIP=1 copies the chosen four to the shipped names
 # (robustamc-model ship).
 # ONLY="compact2" (space-separated names) runs just those stages.
 set -euo pipefail
@@ -112,41 +113,42 @@ rv rv-compact-robust-fat1 --train-early-stop 1 --seed 32 &
 wait
 
 # The audio's true peak (2026-12-04, docs/DATA.md): AM depth and WBFM deviation are now the
-# peaks they name (they were 0.4-0.6 of them) and WBFM has a pre-emphasis. The shipped compacts
-# fine-tuned on it with their own methods (~10-20 min each, one thread each): candidates.
+# peaks they name (they were 0.4-0.6 of them) and WBFM has a pre-emphasis. The bundles shipped
+# before it (the default rv-compact-robust-mix, ft-compact, the two teachers) fine-tuned on it
+# with their own methods (4-24 min each, one thread each; docs/MODELS.md has the times).
 pk() {
     local name=$1; shift
     OUT=runs/field_pk/$name BUNDLE=runs/field_pk/$name.json stage "$name" "$@"
 }
-pk pk-compact-robust --init $D/compact-robust.json --method pgd-at --clean-weight 0.5 \
+pk pk-compact-robust --init runs/field_rv/rv-compact-robust-mix.json --method pgd-at --clean-weight 0.5 \
     --epochs 10 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 41 &
-pk pk-compact --init $D/compact.json --epochs 10 --steps-per-epoch 800 --batch-size 256 \
+pk pk-compact --init runs/field_ft/ft-compact.json --epochs 10 --steps-per-epoch 800 --batch-size 256 \
     --lr 3e-4 --warmup-steps 200 --seed 42 &
 wait
 # the same fine-tune of the default with 70 % of the loss on clean frames (~7 min)
-pk pk-compact-robust-cw7 --init $D/compact-robust.json --method pgd-at --clean-weight 0.7 \
+pk pk-compact-robust-cw7 --init runs/field_rv/rv-compact-robust-mix.json --method pgd-at --clean-weight 0.7 \
     --epochs 10 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 46
 # the default's full schedule (30 x 300 steps of PGD-AT, half clean) from pk-compact (~20 min),
 # beside the teachers' fine-tunes (~20 and ~25 min)
 pk pk-compact-robust-full --init runs/field_pk/pk-compact.json --method pgd-at --clean-weight 0.5 \
     --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 43 &
 (
-    pk pk-teacher --init $D/teacher.json --epochs 10 --steps-per-epoch 500 --batch-size 256 \
+    pk pk-teacher --init runs/field/teacher/teacher.json --epochs 10 --steps-per-epoch 500 --batch-size 256 \
         --lr 3e-4 --warmup-steps 200 --seed 44
-    pk pk-teacher-robust --init $D/teacher-robust.json --method pgd-at --train-pgd-steps 3 \
+    pk pk-teacher-robust --init runs/field_robust/teacher-robust/teacher-robust.json --method pgd-at --train-pgd-steps 3 \
         --epochs 5 --steps-per-epoch 250 --lr 2e-4 --warmup-steps 100 --seed 45
 ) &
 wait
 
 if [ -n "${SHIP:-}" ]; then
     M="$PY apps/robustamc-model ship"
-    # the default since 2026-12-04: trained on the revised analog ranges (docs/MODELS.md)
-    $M runs/field_rv/rv-compact-robust-mix.json $D/compact-robust.json --name compact-robust \
-        --report docs/reports/field/rv_compact_robust/metrics.json --label rv-compact-robust-mix
-    # compact since 2026-12-04: the fine-tune on the revised ranges (the scanner names 96-97 %)
-    $M runs/field_ft/ft-compact.json $D/compact.json --name compact \
-        --report docs/reports/field/ft_worst_case/metrics.json --label ft-compact
-    $M runs/field_robust/teacher-robust/teacher-robust.json $D/teacher-robust.json \
-        --name teacher-robust --report docs/reports/field/teacher_robust_worst_case/metrics.json
-    $M runs/field/teacher/teacher.json $D/teacher.json --name teacher
+    # since 2026-12-04 (the audio's true peak): the default is the fine-tune with 70 % clean
+    # loss, the best robust candidate on the user cases measured together (docs/MODELS.md)
+    $M runs/field_pk/pk-compact-robust-cw7.json $D/compact-robust.json --name compact-robust \
+        --report docs/reports/field/pk/test_grid/metrics.json --label pk-compact-robust-cw7
+    $M runs/field_pk/pk-compact.json $D/compact.json --name compact \
+        --report docs/reports/field/pk/test_grid/metrics.json --label pk-compact
+    $M runs/field_pk/pk-teacher-robust.json $D/teacher-robust.json --name teacher-robust \
+        --report docs/reports/field/pk/teacher_robust/metrics.json --label pk-teacher-robust
+    $M runs/field_pk/pk-teacher.json $D/teacher.json --name teacher
 fi

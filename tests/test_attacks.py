@@ -49,7 +49,11 @@ def test_pgd_never_weaker_than_fgm_and_accuracy_falls_with_budget(standard):
                             craft(b.model, b.normalization, x, y, "pgd", psr, pgd_steps=10),
                             y.numpy(), snr)["overall"]
         assert a_pgd <= a_fgm, (psr, a_pgd, a_fgm)
-        assert a_fgm <= last_fgm and a_pgd <= last_pgd, psr
+        # PGD's larger balls hold its smaller ones: it never gets weaker with the budget. FGM
+        # takes one step along the same gradient at every budget, and a step past the
+        # boundary can land back in the right class, so once it has broken most frames its
+        # accuracy may level out: it may rise by a few frames, no more
+        assert a_pgd <= last_pgd and a_fgm <= last_fgm + 0.05, (psr, a_fgm, last_fgm)
         last_fgm, last_pgd = a_fgm, a_pgd
     assert last_pgd < 0.2 < clean - 0.5   # -10 dB breaks a standard model
     # Gaussian noise at the strongest budget barely matters: the attacks are not just power
