@@ -274,11 +274,11 @@ class FieldSynthesizer:
             w = 2 * math.pi * f * preemphasis_s[:, None]
             amp, ph = amp * torch.sqrt(1 + w * w), ph + torch.atan(w)
         if c.audio_true_peak:
-            # the harmonics repeat every pitch period: their sum's peak over one period,
-            # sampled finely enough for the 24th harmonic
-            tp = torch.arange(256).float() / 256
-            wave = (amp.unsqueeze(-1) * torch.cos(2 * math.pi * harm[:, None] * tp
-                                                  + ph.unsqueeze(-1))).sum(1)
+            # the harmonics repeat every pitch period: their sum over one period at 256
+            # points (an inverse FFT of the harmonics' phasors), and its peak
+            spec = torch.zeros(n, 129, dtype=torch.complex64)
+            spec[:, 1:k + 1] = torch.polar(amp * 128, ph)
+            wave = torch.fft.irfft(spec, n=256, dim=1)
             amp = amp / wave.abs().amax(dim=1, keepdim=True)
         amp = amp * loud
         return f * scale[:, None], amp, ph
