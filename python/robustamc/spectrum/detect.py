@@ -212,7 +212,7 @@ class Detector:
         """Runs [lo, hi] with each carrier joined to the runs lying in mirror-image pairs about
         it. A carrier is a run no wider than a tone or whose peak stands 10 dB above its mean;
         a pair is two runs 6 dB or more below its peak at the same distance either side of it
-        (within 2 bins or 5 %) whose peaks are within 10 dB of each other: an AM signal's
+        (within 2 bins or 5 %) whose peaks are within 4 dB of each other: an AM signal's
         sidebands. A pure tone or DC spike has none and stays a tone."""
         c = self.cfg
         reach = c.mirror_reach * len(ratio)
@@ -240,7 +240,7 @@ class Detector:
                     for b in side:
                         db = info[b][0] - k
                         if (db > 0 and not used[b] and abs(db - da) <= max(2.0, 0.05 * da)
-                                and max(info[a][1], info[b][1]) <= 10 * min(info[a][1], info[b][1])):
+                                and max(info[a][1], info[b][1]) <= 2.5 * min(info[a][1], info[b][1])):
                             used[a] = used[b] = True
                             lo, hi = min(lo, runs[a][0]), max(hi, runs[b][1])
                             self.counters["sidebands_joined"] += 1
