@@ -108,6 +108,18 @@ def test_an_am_carrier_with_its_sidebands_is_one_signal_and_a_noisy_carrier_none
     assert not started and det.counters["tones_rejected"] > 0
 
 
+def test_a_burst_starting_beside_a_wide_signal_is_a_signal_of_its_own():
+    """A burst that starts just outside a wide signal's band is no fragment of it: found, with
+    its own start (reported once it has lasted `near_spectra` spectra)."""
+    sigs = [SceneSignal("QPSK", -200e3, 110e3, 20), SceneSignal("BPSK", -90e3, 15e3, 20, 0.1, 0.3)]
+    x, truth = make_scene(RATE, 0.4, sigs, seed=5)
+    det, started, ended = _run_detector(x)
+    assert len(ended) == 2
+    burst = min(ended, key=lambda t: abs(t.center_hz - truth[1]["center_hz"]))
+    assert abs(burst.center_hz - truth[1]["center_hz"]) < truth[1]["bandwidth_hz"] / 4
+    assert abs(burst.start / RATE - 0.1) < 0.02
+
+
 def test_a_strong_signal_does_not_hide_a_weak_neighbour_two_channels_away():
     sigs = [SceneSignal("QPSK", 0.0, 50e3, 45), SceneSignal("BPSK", 140e3, 25e3, 12)]
     x, truth = make_scene(RATE, 0.3, sigs, seed=4)

@@ -36,12 +36,18 @@ class DetectorConfig:
     sidelobe_db: float = 15.0        # a region this much weaker than a neighbour's peak,
     sidelobe_reach: float = 4.0      # within this many of its bandwidths, and mirrored on its
                                      # other side, is that neighbour's side lobe
-    # An AM carrier's sidebands (or an FM signal's spectral lines) can stand apart from it as
+    # An AM carrier's sidebands can stand apart from it as
     # regions of their own: regions in mirror-image pairs about a carrier line, weaker than it
     # and within this share of the rate, are one signal with it (a tone has no such pairs).
     mirror_reach: float = 0.125
-    absorb: float = 1.0              # regions within this many bandwidths of a track's centre
-                                     # are that signal's fragments
+    # Regions overlapping a track's band (its centre +- this many bandwidths: its occupied
+    # band and a quarter beyond) are that signal's fragments, and regions overlapping
+    # `near` bandwidths but not that start a track only after `near_spectra` spectra in a row:
+    # an FM or SSB spectrum throws off brief fragments beside it, a burst beside a wide
+    # signal stays
+    absorb: float = 0.625
+    near: float = 1.0
+    near_spectra: int = 6
     on_spectra: int = 2              # spectra in a row a region must be seen to start a track
     off_spectra: int = 3             # spectra without it before a track ends
     guard: float = 0.02              # band edges (fraction of the rate) left out (filter roll-off)
@@ -60,6 +66,7 @@ class Track:
     seen: int = 1                    # spectra it was seen in
     missed: int = 0                  # spectra in a row without it
     confirmed: bool = False
+    needs: int = 0                   # spectra in a row it must be seen in to be confirmed
     history: list = field(default_factory=list, repr=False)   # (center, bandwidth, snr)
 
 
@@ -294,15 +301,20 @@ class Detector:
         # same signal (an FM or AM signal's spectrum breaks up as its audio moves), absorbed
         # rather than started as tracks of their own
         claims: dict[int, list] = {}
+        close = set()
         for r in regions:
             best, dist = None, None
             for t in self.tracks:
                 tc = t.center_hz / hz + c.nfft / 2
-                reach = max(t.bandwidth_hz / hz, 4.0) * c.absorb
+                bw = max(t.bandwidth_hz / hz, 4.0)
+                reach = bw * c.absorb
                 if r.lo - c.gap_bins <= tc + reach and r.hi + c.gap_bins >= tc - reach:
                     d = abs(r.center_bin - tc)
                     if best is None or d < dist:
                         best, dist = t, d
+                elif t.confirmed and r.lo - c.gap_bins <= tc + bw * c.near \
+                        and r.hi + c.gap_bins >= tc - bw * c.near:
+                    close.add(id(r))
             if best is not None:
                 claims.setdefault(best.id, []).append(r)
                 unmatched.remove(r)
@@ -319,7 +331,7 @@ class Detector:
                                                      float(np.median(h[:, 1])),
                                                      float(np.median(h[:, 2])))
             t.stop, t.seen, t.missed = last, t.seen + 1, 0
-            if not t.confirmed and t.seen >= c.on_spectra:
+            if not t.confirmed and t.seen >= max(c.on_spectra, t.needs):
                 t.confirmed = True
                 self.counters["tracks_started"] += 1
                 started.append(t)
@@ -328,9 +340,10 @@ class Detector:
         for r in unmatched:
             t = Track(self._next_id, self.bin_hz(r.center_bin), r.bandwidth_bins * hz,
                       r.snr_db, first, last,
-                      history=[(self.bin_hz(r.center_bin), r.bandwidth_bins * hz, r.snr_db)])
+                      history=[(self.bin_hz(r.center_bin), r.bandwidth_bins * hz, r.snr_db)],
+                      needs=c.near_spectra if id(r) in close else 0)
             self._next_id += 1
-            if c.on_spectra <= 1:
+            if max(c.on_spectra, t.needs) <= 1:
                 t.confirmed = True
                 self.counters["tracks_started"] += 1
                 started.append(t)
