@@ -46,7 +46,7 @@ def random_scene(rng, rate, seconds, snr_db, classes):
 
 
 def stock_modulated(s, n, rate, seed):
-    """n samples of GNU Radio's stock modulator for `s` at 0 Hz (robustamc.stock_modulation_source)."""
+    """n samples of GNU Radio's stock modulator for `s` at 0 Hz (stock_modulation_source)."""
     from gnuradio import blocks, gr
     from gnuradio import robustamc as gr_robustamc
     tb = gr.top_block()

@@ -102,7 +102,7 @@ def test_an_am_carrier_with_its_sidebands_is_one_signal_and_a_noisy_carrier_none
         assert len(started) == 1 and det.counters["sidebands_joined"] > 0
         assert abs(started[0].center_hz - 300e3) < 1e3
         assert started[0].bandwidth_hz == pytest.approx(2 * audio, rel=0.25)
-    wander = np.cumsum(rng.standard_normal(n)) * 0.003     # an RTL-SDR-like LO, -80 dBc/Hz at 10 kHz
+    wander = np.cumsum(rng.standard_normal(n)) * 0.003   # an RTL-SDR-like LO: -80 dBc/Hz at 10 kHz
     carrier = 30 * np.exp(1j * (2 * np.pi * 250e3 * t + wander))
     det, started, _ = _run_detector((noise + carrier).astype(np.complex64))
     assert not started and det.counters["tones_rejected"] > 0

@@ -36,9 +36,9 @@ class DetectorConfig:
     sidelobe_db: float = 15.0        # a region this much weaker than a neighbour's peak,
     sidelobe_reach: float = 4.0      # within this many of its bandwidths, and mirrored on its
                                      # other side, is that neighbour's side lobe
-    # An AM carrier's sidebands can stand apart from it as
-    # regions of their own: regions in mirror-image pairs about a carrier line, weaker than it
-    # and within this share of the rate, are one signal with it (a tone has no such pairs).
+    # An AM carrier's sidebands can stand apart from it as regions of their own: regions in
+    # mirror-image pairs about a carrier line, weaker than it and within this share of the
+    # rate, are one signal with it (a tone has no such pairs).
     mirror_reach: float = 0.125
     # Regions overlapping a track's band (its centre +- this many bandwidths: its occupied
     # band and a quarter beyond) are that signal's fragments, and regions overlapping
@@ -241,13 +241,13 @@ class Detector:
                 side = [j for j in range(len(runs)) if not used[j] and info[j][1] <= peak / 4
                         and abs(info[j][0] - k) <= reach]
                 for a in side:
-                    da = k - info[a][0]
+                    da, pa = k - info[a][0], info[a][1]
                     if da <= 0 or used[a]:
                         continue
                     for b in side:
-                        db = info[b][0] - k
+                        db, pb = info[b][0] - k, info[b][1]
                         if (db > 0 and not used[b] and abs(db - da) <= max(2.0, 0.05 * da)
-                                and max(info[a][1], info[b][1]) <= 2.5 * min(info[a][1], info[b][1])):
+                                and max(pa, pb) <= 2.5 * min(pa, pb)):
                             used[a] = used[b] = True
                             lo, hi = min(lo, runs[a][0]), max(hi, runs[b][1])
                             self.counters["sidebands_joined"] += 1

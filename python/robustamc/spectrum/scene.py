@@ -54,7 +54,7 @@ def make_scene(rate: float, duration_s: float, signals: list[SceneSignal], seed:
         b = n if s.stop_s is None else min(n, int(round(s.stop_s * rate)))
         if b <= a:
             continue
-        sig = np.asarray((modulate or _modulated)(s, b - a, rate, seed * 1000 + i), np.complex128)
+        sig = np.asarray((modulate or _modulated)(s, b - a, rate, seed * 1000 + i), np.complex64)
         bw, mid = occupied_band(sig, rate)
         p = noise_power * bw / rate * 10 ** (s.snr_db / 10)
         sig *= math.sqrt(p / np.mean(np.abs(sig) ** 2))
