@@ -41,7 +41,7 @@ class DetectorConfig:
     # rate, are one signal with it (a tone has no such pairs).
     mirror_reach: float = 0.125
     # Regions overlapping a track's band (its centre +- this many bandwidths: its occupied
-    # band and a quarter beyond) are that signal's fragments, and regions overlapping
+    # band widened by a quarter) are that signal's fragments, and regions overlapping
     # `near` bandwidths but not that start a track only after `near_spectra` spectra in a row:
     # an FM or SSB spectrum throws off brief fragments beside it, a burst beside a wide
     # signal stays
