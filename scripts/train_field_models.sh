@@ -140,6 +140,18 @@ pk pk-compact-robust-full --init runs/field_pk/pk-compact.json --method pgd-at -
 ) &
 wait
 
+# Two more candidates for the default, from it (session of 2026-12-04 afternoon; ~10 min each
+# side by side): ARD from the clean `teacher` (the student's adversarial frames pulled to the
+# teacher's soft labels of the clean frames, half of the loss clean cross-entropy), because
+# every PGD-AT model gives up 8PSK to QPSK and the clean teacher does not; and PGD-AT with 80 %
+# of the loss on clean frames, the next point on the clean-weight curve.
+pk pk-compact-robust-ard --init runs/field_pk/pk-compact-robust-cw7.json --method ard \
+    --teacher runs/field_pk/pk-teacher.json --temperature 2 --kd-weight 0.5 \
+    --epochs 10 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 51 &
+pk pk-compact-robust-cw8 --init runs/field_pk/pk-compact-robust-cw7.json --method pgd-at --clean-weight 0.8 \
+    --epochs 10 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 52 &
+wait
+
 if [ -n "${SHIP:-}" ]; then
     M="$PY apps/robustamc-model ship"
     # since 2026-12-04 (the audio's true peak): the default is the fine-tune with 70 % clean

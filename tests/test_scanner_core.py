@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from robustamc.spectrum.condition import Channelizer
-from robustamc.spectrum.detect import Detector
+from robustamc.spectrum.detect import Detector, DetectorConfig
 from robustamc.spectrum.scanner import Scanner
 from robustamc.spectrum.scene import SceneSignal, make_scene
 
@@ -68,6 +68,25 @@ def test_every_signal_found_once_with_centre_bandwidth_and_times(scene):
         assert abs(t.start / RATE - tr["start_s"]) < 0.01
         assert abs((t.stop + 1) / RATE - tr["stop_s"]) < 0.03
         assert t.snr_db > 8
+
+
+def test_slow_and_fast_signals_are_found_at_a_usrp_rate():
+    """At 8 Msps the automatic FFT size keeps 500 Hz bins: a 12 kbaud signal spans 30 of
+    them, where a fixed 4096-point FFT (2 kHz bins) took it for a carrier."""
+    rate = 8e6
+    x, truth = make_scene(rate, 0.15, [SceneSignal("QPSK", -2.5e6, 12e3, 18),
+                                       SceneSignal("QAM16", 1.2e6, 400e3, 18),
+                                       SceneSignal("GFSK", 3.1e6, 15e3, 15)], seed=4)
+    for nfft, found in ((0, 3), (4096, 1)):
+        det = Detector(rate, DetectorConfig(nfft=nfft))
+        det.process(x)
+        ended = det.close()
+        hit = [tr for tr in truth if any(abs(t.center_hz - tr["center_hz"]) < tr["bandwidth_hz"] / 4
+                                         for t in ended)]
+        assert len(hit) == found, (nfft, [(t.center_hz, t.bandwidth_hz) for t in ended])
+    assert det.counters["tones_rejected"] > 0
+    assert Detector(rate).cfg.nfft == 16384 and Detector(RATE).cfg.nfft == 4096
+    assert Detector(2.4e6).cfg.nfft == 4096 and Detector(20e6).cfg.nfft == 32768
 
 
 def test_tones_dc_noise_zeros_and_nan_are_not_signals():

@@ -18,9 +18,9 @@ from robustamc.spectrum.scanner import Scanner
 class signal_scanner(gr.sync_block):
     """Find, centre, resample and classify every signal of a complex stream at any rate.
 
-    The stream passes through unchanged. A running spectrum (FFT size `nfft`) and its noise
-    floor find the signals `threshold_db` above it, tracked with hysteresis in time and
-    frequency; each one is mixed to 0 Hz, filtered and resampled into the model-input
+    The stream passes through unchanged. A running spectrum (FFT size `nfft`; 0: bins of
+    about 500 Hz at any rate) and its noise floor find the signals `threshold_db` above it,
+    tracked with hysteresis in time and frequency; each one is mixed to 0 Hz, filtered and resampled into the model-input
     convention (docs/ARCHITECTURE.md) and classified, all signals in one batch. Message port
     `signals` gets a PMT dict per decision per signal (every `interval_s` seconds of a
     signal, `average` windows each): type "decision", id (stable over the signal's life),
@@ -35,14 +35,15 @@ class signal_scanner(gr.sync_block):
     """
 
     def __init__(self, samp_rate=2.048e6, bundle="", center_freq=0.0, average=8,
-                 interval_s=0.02, threshold_db=8.0, nfft=4096, max_signals=32, threads=1,
+                 interval_s=0.02, threshold_db=8.0, nfft=0, max_signals=32, threads=1,
                  backend=""):
         gr.sync_block.__init__(self, name="signal_scanner", in_sig=[np.complex64],
                                out_sig=[np.complex64])
         if not (np.isfinite(float(samp_rate)) and float(samp_rate) > 0):
             raise ValueError("signal_scanner: samp_rate must be a positive number of Hz")
-        if int(nfft) < 64 or int(nfft) & (int(nfft) - 1):
-            raise ValueError("signal_scanner: nfft must be a power of two >= 64")
+        if int(nfft) != 0 and (int(nfft) < 64 or int(nfft) & (int(nfft) - 1)):
+            raise ValueError("signal_scanner: nfft must be 0 (automatic: bins of about 500 Hz) "
+                             "or a power of two >= 64")
         try:
             clf = FrameClassifier(bundle or None, backend=backend or None)
         except (BundleError, ValueError) as e:

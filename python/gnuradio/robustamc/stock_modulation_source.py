@@ -14,6 +14,7 @@ from gnuradio.digital import qam
 from robustamc.constants import SAMPLES_PER_SYMBOL, class_name
 
 _SPS = SAMPLES_PER_SYMBOL
+_MAX_RATIO = 16  # the largest ratio of one resampler stage
 _H = 0.5  # CPFSK and GFSK modulation index, as in robustamc.synth
 
 
@@ -31,8 +32,8 @@ class stock_modulation_source(gr.hier_block2):
 
     Output: complex at `samp_rate` (the model's 200 kHz by default), 8 samples per symbol,
     scaled to unit mean power; a digital class with `samples_per_symbol` other than 8 is
-    made at 8 and resampled to it (pfb arbitrary resampler: any symbol rate, fractional ones
-    too; the analog classes keep their audio and deviation in Hz), and with `center_hz` the
+    made at 8 and resampled to it (pfb arbitrary resampler, in steps of at most 16: any
+    symbol rate, fractional ones too; the analog classes keep their audio and deviation in Hz), and with `center_hz` the
     output is moved there (a rotator): the pieces of a wideband scene. Digital classes take random bytes through digital.generic_mod (RRC, roll-off
     0.35), digital.gfsk_mod (BT 0.35, h 0.5) or analog.cpfsk_bc (h 0.5); analog classes take a
     three-tone audio test signal (300, 1100, 2300 Hz) through analog.wfm_tx (75 kHz
@@ -56,7 +57,13 @@ class stock_modulation_source(gr.hier_block2):
         self.gain = blocks.multiply_const_cc(1.0 / math.sqrt(self._power(modulation, samp_rate)))
         chain.append(self.gain)
         if resample:
-            chain.append(filter.pfb.arb_resampler_ccf(sps / _SPS))
+            # in steps of at most 16: GNU Radio's pfb arbitrary resampler stalls at large
+            # ratios (60 and more: a slow signal in a wide band)
+            ratio = sps / _SPS
+            while ratio > _MAX_RATIO:
+                chain.append(filter.pfb.arb_resampler_ccf(_MAX_RATIO))
+                ratio /= _MAX_RATIO
+            chain.append(filter.pfb.arb_resampler_ccf(ratio))
         if center_hz:
             chain.append(blocks.rotator_cc(2 * math.pi * float(center_hz) / float(samp_rate)))
         self.connect(*chain, self)

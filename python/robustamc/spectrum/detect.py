@@ -6,7 +6,7 @@ returns the tracks that started, were updated and ended in them (see `Track`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -14,9 +14,12 @@ import numpy as np
 @dataclass(frozen=True)
 class DetectorConfig:
     """Settings of the detector; frequencies are fractions of the sample rate unless named
-    in Hz. Defaults suit 1-20 Msps radios carrying 10-500 kbaud signals."""
+    in Hz. Defaults suit 0.25-30 Msps radios carrying 10-500 kbaud signals."""
 
-    nfft: int = 4096                 # FFT size (500 Hz bins at 2.048 Msps)
+    # FFT size; 0: the power of two giving bins nearest `bin_hz` (4096 at 2.048 and 2.4 Msps,
+    # 16384 at 8 Msps), so that a 10 kbaud signal spans the same bins at any rate
+    nfft: int = 0
+    bin_hz: float = 500.0
     average: int = 4                 # FFTs per spectrum (Welch; 8 ms at 2.048 Msps)
     smoothing: float = 1.0           # weight of each new spectrum in a running average (1: none,
                                      # so a signal's end is seen within one spectrum)
@@ -87,8 +90,10 @@ class Detector:
     def __init__(self, samp_rate: float, config: DetectorConfig = DetectorConfig()):
         if not (np.isfinite(samp_rate) and samp_rate > 0):
             raise ValueError(f"sample rate must be a positive number of Hz, got {samp_rate!r}")
+        if config.nfft == 0:
+            config = replace(config, nfft=auto_nfft(samp_rate, config.bin_hz))
         if config.nfft < 16 or config.average < 1:
-            raise ValueError("nfft must be >= 16 and average >= 1")
+            raise ValueError("nfft must be 0 (automatic) or >= 16, and average >= 1")
         self.rate, self.cfg = float(samp_rate), config
         self.win = _blackman_harris(config.nfft).astype(np.float32)
         self.enbw = float(np.sum(self.win ** 2) / np.sum(self.win) ** 2 * config.nfft)
@@ -365,6 +370,13 @@ class Detector:
         self.counters["tracks_ended"] += len(ended)
         self.tracks = []
         return ended
+
+
+def auto_nfft(samp_rate: float, bin_hz: float = 500.0) -> int:
+    """The power of two (256-65536) whose bins at `samp_rate` are nearest `bin_hz` wide."""
+    if not (np.isfinite(bin_hz) and bin_hz > 0):
+        raise ValueError(f"bin width must be a positive number of Hz, got {bin_hz!r}")
+    return int(2 ** np.clip(np.round(np.log2(samp_rate / bin_hz)), 8, 16))
 
 
 def _blackman_harris(n: int) -> np.ndarray:

@@ -63,7 +63,8 @@ class Scanner:
             if len(self.signals) >= self.max_signals:
                 self.counters["signals_skipped"] += 1
                 continue
-            self.chan.add(t.id, t.center_hz, max(t.bandwidth_hz, self.rate / 4096), t.start)
+            self.chan.add(t.id, t.center_hz,
+                          max(t.bandwidth_hz, self.rate / self.detector.cfg.nfft), t.start)
             self.signals[t.id] = _Signal(t, len(self.clf.classes))
         for key, y in self.chan.process(x).items():
             sig = self.signals[key]
