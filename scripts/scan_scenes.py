@@ -10,10 +10,10 @@ non-overlapping frequencies, symbol rates 10-200 kbaud (analog classes: a compar
 bandwidth), one SNR per scene in its signals' own bandwidth (--snrs, dB), about a third of
 them bursts that start and stop inside the scene (robustamc.spectrum.scene). The signals are
 the field synthesiser's (default) or, with --stock, GNU Radio's stock modulators (the Stock
-Modulation Source: generic_mod, gfsk_mod and cpfsk_bc at the scene's symbol rate). --stock
-draws the 8 digital classes only: the stock analog chains have fixed bandwidths of their own
-(wfm_tx 150 kHz and more, AM and SSB of a 2.3 kHz audio test signal, below the detector's
-resolution of 500 Hz bins at 2.048 Msps). A signal is
+Modulation Source: generic_mod, gfsk_mod and cpfsk_bc at the scene's symbol rate, wfm_tx at
+75 kHz deviation, about 140 kHz wide). --stock leaves out AM-DSB and AM-SSB: their stock
+chains carry a three-tone audio test signal up to 2.3 kHz (4.6 and 2 kHz wide: a handful of
+lines, narrower than the 10 kbaud the scenes start at). A signal is
 found when a track's centre lies within a quarter of its bandwidth; named right when the
 track's label (its decisions' mean) is its class, with QAM16 and QAM64 as one. Spurious:
 tracks matching no signal, per second of scene. Prints one Markdown row per SNR.
@@ -24,7 +24,9 @@ import time
 import numpy as np
 
 
-def random_scene(rng, rate, seconds, snr_db, classes):
+def random_scene(rng, rate, seconds, snr_db, classes, fixed_half=None):
+    """5-8 SceneSignals; `fixed_half` maps a class to the half-width (Hz) it occupies
+    whatever its rate (GNU Radio's wfm_tx)."""
     from robustamc.spectrum.scene import SceneSignal
     n = int(rng.integers(5, 9))
     sigs, used = [], []
@@ -33,7 +35,7 @@ def random_scene(rng, rate, seconds, snr_db, classes):
             break
         label = str(rng.choice(classes))
         sym = float(np.exp(rng.uniform(np.log(10e3), np.log(200e3))))
-        half = 0.8 * sym                                   # room each side (bandwidth ~1.35 R)
+        half = (fixed_half or {}).get(label, 0.8 * sym)    # room each side (bandwidth ~1.35 R)
         c = float(rng.uniform(-0.45 * rate + half, 0.45 * rate - half))
         if any(abs(c - c2) < half + h2 + 10e3 for c2, h2 in used):
             continue
@@ -128,7 +130,8 @@ def main():
     from robustamc.spectrum.scene import make_scene
 
     clf = FrameClassifier(args.bundle or None)
-    classes = [c for c in CLASSES if not args.stock or c not in ("AM-DSB", "AM-SSB", "WBFM")]
+    classes = [c for c in CLASSES if not args.stock or c not in ("AM-DSB", "AM-SSB")]
+    fixed_half = {"WBFM": 90e3} if args.stock else None     # wfm_tx: 75 kHz deviation
     print(f"model {clf.name}; {args.scenes} scenes per SNR of {args.seconds} s at "
           f"{args.rate / 1e6:g} Msps; {'stock GNU Radio modulators, ' if args.stock else ''}"
           f"classes {', '.join(classes)}\n")
@@ -140,7 +143,7 @@ def main():
         tot = np.zeros(5)
         busy = 0.0
         for k in range(args.scenes):
-            sigs = random_scene(rng, args.rate, args.seconds, snr, classes)
+            sigs = random_scene(rng, args.rate, args.seconds, snr, classes, fixed_half)
             x, truth = make_scene(args.rate, args.seconds, sigs, seed=int(rng.integers(1 << 30)),
                                   modulate=stock_modulated if args.stock else None)
             sc = Scanner(args.rate, clf)

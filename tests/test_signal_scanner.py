@@ -164,7 +164,7 @@ def test_waterfall_boxes_every_detected_signal(gr_robustamc, tmp_path):
 
 
 def test_scan_scenes_table_on_stock_modulators(gr_robustamc):
-    """scripts/scan_scenes.py --stock: random scenes of GNU Radio's digital stock modulators,
+    """scripts/scan_scenes.py --stock: random scenes of GNU Radio's stock modulators (wfm_tx too),
     the table row by SNR, and each spurious track or miss listed with what lay nearest."""
     import subprocess
     import sys
@@ -175,6 +175,7 @@ def test_scan_scenes_table_on_stock_modulators(gr_robustamc):
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     assert "stock GNU Radio modulators" in p.stdout and "AM-DSB" not in p.stdout
+    assert "WBFM" in p.stdout
     row = [ln for ln in p.stdout.splitlines() if ln.startswith("| 20 |")]
     assert len(row) == 1
     signals, found = row[0].split("|")[2:4]
