@@ -34,14 +34,16 @@ class stock_modulation_source(gr.hier_block2):
     scaled to unit mean power; a digital class with `samples_per_symbol` other than 8 is
     made at 8 and resampled to it (pfb arbitrary resampler, in steps of at most 16: any
     symbol rate, fractional ones too; the analog classes keep their audio and deviation in Hz), and with `center_hz` the
-    output is moved there (a rotator): the pieces of a wideband scene. Digital classes take random bytes through digital.generic_mod (RRC, roll-off
-    0.35), digital.gfsk_mod (BT 0.35, h 0.5) or analog.cpfsk_bc (h 0.5); analog classes take a
+    output is moved there (a rotator): the pieces of a wideband scene. Digital classes take
+    random bytes through digital.generic_mod (RRC, roll-off `excess_bw`, 0.35), digital.gfsk_mod
+    (`bt` 0.35, `mod_index` h 0.5) or analog.cpfsk_bc (h `mod_index`); analog classes take a
     three-tone audio test signal (300, 1100, 2300 Hz) through analog.wfm_tx (75 kHz
     deviation), an AM-DSB chain (1 + 0.8 a(t)) or a Hilbert-filter upper-sideband SSB chain.
     """
 
     def __init__(self, modulation="QPSK", seed=0, samp_rate=200e3,
-                 samples_per_symbol=float(_SPS), center_hz=0.0):
+                 samples_per_symbol=float(_SPS), center_hz=0.0, excess_bw=0.35,
+                 mod_index=_H, bt=0.35):
         gr.hier_block2.__init__(self, "stock_modulation_source", gr.io_signature(0, 0, 0),
                                 gr.io_signature(1, 1, gr.sizeof_gr_complex))
         modulation = class_name(modulation)   # ValueError names the classes
@@ -50,11 +52,17 @@ class stock_modulation_source(gr.hier_block2):
             raise ValueError(f"samples_per_symbol must be in 2..10000, got {samples_per_symbol!r}")
         if not (math.isfinite(float(center_hz)) and abs(float(center_hz)) < float(samp_rate) / 2):
             raise ValueError(f"center_hz {center_hz!r} is outside the band (+-samp_rate / 2)")
+        pulse = dict(excess_bw=float(excess_bw), mod_index=float(mod_index), bt=float(bt))
+        if not (0.0 < pulse["excess_bw"] <= 1.0 and 0.05 <= pulse["mod_index"] <= 4.0
+                and 0.1 <= pulse["bt"] <= 1.0):
+            raise ValueError(f"excess_bw must be in (0, 1], mod_index in 0.05..4 and bt in "
+                             f"0.1..1, got {excess_bw!r}, {mod_index!r}, {bt!r}")
         self.modulation = modulation
         digital_class = modulation not in ("AM-DSB", "AM-SSB", "WBFM")
         resample = digital_class and sps != _SPS
-        chain = self._build(modulation, int(seed), float(samp_rate))
-        self.gain = blocks.multiply_const_cc(1.0 / math.sqrt(self._power(modulation, samp_rate)))
+        chain = self._build(modulation, int(seed), float(samp_rate), **pulse)
+        power = self._power(modulation, samp_rate, **pulse)
+        self.gain = blocks.multiply_const_cc(1.0 / math.sqrt(power))
         chain.append(self.gain)
         if resample:
             # in steps of at most 16: GNU Radio's pfb arbitrary resampler stalls at large
@@ -69,17 +77,17 @@ class stock_modulation_source(gr.hier_block2):
         self.connect(*chain, self)
 
     @staticmethod
-    def _build(name, seed, rate):
+    def _build(name, seed, rate, excess_bw=0.35, mod_index=_H, bt=0.35):
         if name in ("BPSK", "QPSK", "8PSK", "QAM16", "QAM64", "PAM4"):
             src = analog.random_uniform_source_b(0, 256, seed)
             return [src, digital.generic_mod(_constellation(name), differential=False,
-                                             samples_per_symbol=_SPS, excess_bw=0.35)]
+                                             samples_per_symbol=_SPS, excess_bw=excess_bw)]
         if name == "GFSK":
             src = analog.random_uniform_source_b(0, 256, seed)
             return [src, digital.gfsk_mod(samples_per_symbol=_SPS,
-                                          sensitivity=math.pi * _H / _SPS, bt=0.35)]
+                                          sensitivity=math.pi * mod_index / _SPS, bt=bt)]
         if name == "CPFSK":
-            return [analog.random_uniform_source_b(0, 2, seed), analog.cpfsk_bc(_H, 1.0, _SPS)]
+            return [analog.random_uniform_source_b(0, 2, seed), analog.cpfsk_bc(mod_index, 1.0, _SPS)]
         # analog classes: audio test tones at the model rate
         tones = [analog.sig_source_f(rate, analog.GR_COS_WAVE, f, a)
                  for f, a in ((300, 0.4), (1100, 0.3), (2300, 0.2))]
@@ -96,10 +104,10 @@ class stock_modulation_source(gr.hier_block2):
         return [hb, filter.hilbert_fc(129)]  # AM-SSB: a(t) + j*H{a(t)}, upper sideband
 
     @classmethod
-    def _power(cls, name, rate, n=1 << 15):
+    def _power(cls, name, rate, n=1 << 15, **pulse):
         """Mean power of the raw chain, measured once so the output has unit power."""
         tb = gr.top_block()
-        chain = cls._build(name, 12345, rate)
+        chain = cls._build(name, 12345, rate, **pulse)
         head = blocks.head(gr.sizeof_gr_complex, n)
         sink = blocks.vector_sink_c()
         tb.connect(*chain, head, sink)
