@@ -115,7 +115,7 @@ class rtlsdr_scanner(gr.top_block, Qt.QWidget):
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.signals_print = blocks.message_debug(True)
-        self.scanner = robustamc.signal_scanner(samp_rate=radio_rate, bundle='', center_freq=freq, average=8, interval_s=0.02, threshold_db=threshold_db, nfft=4096, max_signals=32, threads=1, backend="")
+        self.scanner = robustamc.signal_scanner(samp_rate=radio_rate, bundle='', center_freq=freq, average=8, interval_s=0.02, threshold_db=threshold_db, nfft=0, max_signals=32, threads=1, backend="")
         self.radio = None
         dev = 'driver=rtlsdr'
         stream_args = ''

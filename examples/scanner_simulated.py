@@ -95,7 +95,7 @@ class scanner_simulated(gr.top_block, Qt.QWidget):
         self.src_1 = robustamc.stock_modulation_source("GFSK", seed=2, samp_rate=200e3, samples_per_symbol=8, center_hz=0)
         self.src_0 = robustamc.stock_modulation_source("QPSK", seed=1, samp_rate=200e3, samples_per_symbol=8, center_hz=0)
         self.signals_print = blocks.message_debug(True)
-        self.scanner = robustamc.signal_scanner(samp_rate=samp_rate, bundle='', center_freq=center_freq, average=8, interval_s=0.02, threshold_db=8.0, nfft=4096, max_signals=32, threads=1, backend="")
+        self.scanner = robustamc.signal_scanner(samp_rate=samp_rate, bundle='', center_freq=center_freq, average=8, interval_s=0.02, threshold_db=8.0, nfft=0, max_signals=32, threads=1, backend="")
         self.resamp_4 = pfb.arb_resampler_ccf(
             (20.48 / 8),
             taps=None,
