@@ -123,7 +123,7 @@ class attack_demo(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setColumnStretch(c, 1)
         self.throttle = blocks.throttle(gr.sizeof_gr_complex*1, samp_rate,True)
         self.standard = robustamc.modulation_classifier(bundle='compact', hop=0, average=8, min_confidence=0, threads=1, tag_output=False, samp_rate=samp_rate, max_batch=0, backend="")
-        self.source = robustamc.stock_modulation_source(modulation, seed=0, samp_rate=200e3, samples_per_symbol=8, center_hz=0)
+        self.source = robustamc.stock_modulation_source(modulation, seed=0, samp_rate=200e3, samples_per_symbol=8, center_hz=0, excess_bw=0.35, mod_index=0.5, bt=0.35)
         self.sink_standard = blocks.null_sink(gr.sizeof_gr_complex*1)
         self.sink_robust = blocks.null_sink(gr.sizeof_gr_complex*1)
         self.rotator = blocks.rotator_cc((2 * 3.141592653589793 * 50 / samp_rate), False)

@@ -194,7 +194,7 @@ class ota_attack_transmitter(gr.top_block, Qt.QWidget):
             self.top_grid_layout.setRowStretch(r, 1)
         for c in range(0, 2):
             self.top_grid_layout.setColumnStretch(c, 1)
-        self.source = robustamc.stock_modulation_source(modulation, seed=0, samp_rate=samp_rate, samples_per_symbol=8, center_hz=0)
+        self.source = robustamc.stock_modulation_source(modulation, seed=0, samp_rate=samp_rate, samples_per_symbol=8, center_hz=0, excess_bw=0.35, mod_index=0.5, bt=0.35)
         self.injector = robustamc.adversarial_injector(mode=mode, psr_db=psr_db, bundle='', uap_file=uap_file, window=128, offset=0, pgd_steps=10, label=(-1), random_shift=True, seed=0, threads=1)
         self.amplitude = blocks.multiply_const_cc(0.5)
 

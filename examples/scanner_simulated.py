@@ -89,11 +89,11 @@ class scanner_simulated(gr.top_block, Qt.QWidget):
         ##################################################
 
         self.throttle = blocks.throttle(gr.sizeof_gr_complex*1, samp_rate,True)
-        self.src_4 = robustamc.stock_modulation_source("QAM16", seed=5, samp_rate=200e3, samples_per_symbol=8, center_hz=0)
-        self.src_3 = robustamc.stock_modulation_source("BPSK", seed=4, samp_rate=200e3, samples_per_symbol=8, center_hz=0)
-        self.src_2 = robustamc.stock_modulation_source("8PSK", seed=3, samp_rate=200e3, samples_per_symbol=8, center_hz=0)
-        self.src_1 = robustamc.stock_modulation_source("GFSK", seed=2, samp_rate=200e3, samples_per_symbol=8, center_hz=0)
-        self.src_0 = robustamc.stock_modulation_source("QPSK", seed=1, samp_rate=200e3, samples_per_symbol=8, center_hz=0)
+        self.src_4 = robustamc.stock_modulation_source("QAM16", seed=5, samp_rate=200e3, samples_per_symbol=8, center_hz=0, excess_bw=0.35, mod_index=0.5, bt=0.35)
+        self.src_3 = robustamc.stock_modulation_source("BPSK", seed=4, samp_rate=200e3, samples_per_symbol=8, center_hz=0, excess_bw=0.35, mod_index=0.5, bt=0.35)
+        self.src_2 = robustamc.stock_modulation_source("8PSK", seed=3, samp_rate=200e3, samples_per_symbol=8, center_hz=0, excess_bw=0.35, mod_index=0.5, bt=0.35)
+        self.src_1 = robustamc.stock_modulation_source("GFSK", seed=2, samp_rate=200e3, samples_per_symbol=8, center_hz=0, excess_bw=0.35, mod_index=0.5, bt=0.35)
+        self.src_0 = robustamc.stock_modulation_source("QPSK", seed=1, samp_rate=200e3, samples_per_symbol=8, center_hz=0, excess_bw=0.35, mod_index=0.5, bt=0.35)
         self.signals_print = blocks.message_debug(True)
         self.scanner = robustamc.signal_scanner(samp_rate=samp_rate, bundle='', center_freq=center_freq, average=8, interval_s=0.02, threshold_db=8.0, nfft=0, max_signals=32, threads=1, backend="")
         self.resamp_4 = pfb.arb_resampler_ccf(
