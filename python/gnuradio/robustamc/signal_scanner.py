@@ -18,18 +18,18 @@ from robustamc.spectrum.scanner import Scanner
 class signal_scanner(gr.sync_block):
     """Find, centre, resample and classify every signal of a complex stream at any rate.
 
-    The stream passes through unchanged. A running spectrum (FFT size `nfft`; 0: bins of
-    about 500 Hz at any rate) and its noise floor find the signals `threshold_db` above it,
-    tracked with hysteresis in time and frequency; each one is mixed to 0 Hz, filtered and resampled into the model-input
-    convention (docs/ARCHITECTURE.md) and classified, all signals in one batch. Message port
-    `signals` gets a PMT dict per decision per signal (every `interval_s` seconds of a
-    signal, `average` windows each): type "decision", id (stable over the signal's life),
-    label, confidence, probabilities, center_hz (offset from the stream's centre),
-    frequency_hz (absolute, from an rx_freq tag or `center_freq`; else absent),
-    bandwidth_hz, snr_db, offset (first input sample of the decision) and rx_time (from
-    rx_time tags); and one dict of type "end" when a signal ends, with its start and stop
-    sample and time, and its label over its whole life. Signals still on when a finite stream
-    ends are reported by `stop()`; GNU Radio may have stopped the receiving blocks by then.
+    The stream passes through unchanged. A running spectrum (FFT size `nfft`; 0: bins of about
+    500 Hz at any rate) and its noise floor find the signals `threshold_db` above it, tracked
+    with hysteresis in time and frequency; each one is mixed to 0 Hz, filtered and resampled
+    into the model-input convention (docs/ARCHITECTURE.md) and classified, all signals in one
+    batch. Message port `signals` gets a PMT dict per decision per signal (every `interval_s`
+    seconds of a signal, `average` windows each): type "decision", id (stable over the signal's
+    life), label, confidence, probabilities, center_hz (offset from the stream's centre),
+    frequency_hz (absolute, from an rx_freq tag or `center_freq`; else absent), bandwidth_hz,
+    snr_db, offset (first input sample of the decision) and rx_time (from rx_time tags); and one
+    dict of type "end" when a signal ends, with its start and stop sample and time, and its
+    label over its whole life. Signals still on when a finite stream ends are reported by
+    `stop()`; GNU Radio may have stopped the receiving blocks by then.
     NaN/Inf samples are counted and read as zeros; see `stats()`.
     `backend`: "engine" (C++, no PyTorch), "torch" or "" / "auto", as modulation_classifier.
     """

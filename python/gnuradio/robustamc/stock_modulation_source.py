@@ -33,10 +33,11 @@ class stock_modulation_source(gr.hier_block2):
     Output: complex at `samp_rate` (the model's 200 kHz by default), 8 samples per symbol,
     scaled to unit mean power; a digital class with `samples_per_symbol` other than 8 is
     made at 8 and resampled to it (pfb arbitrary resampler, in steps of at most 16: any
-    symbol rate, fractional ones too; the analog classes keep their audio and deviation in Hz), and with `center_hz` the
-    output is moved there (a rotator): the pieces of a wideband scene. Digital classes take
-    random bytes through digital.generic_mod (RRC, roll-off `excess_bw`, 0.35), digital.gfsk_mod
-    (`bt` 0.35, `mod_index` h 0.5) or analog.cpfsk_bc (h `mod_index`); analog classes take a
+    symbol rate, fractional ones too; the analog classes keep their audio and deviation in
+    Hz), and with `center_hz` the output is moved there (a rotator): the pieces of a wideband
+    scene. Digital classes take random bytes through digital.generic_mod (RRC, roll-off
+    `excess_bw`, 0.35 by default), digital.gfsk_mod (`bt` 0.35, modulation index `mod_index`
+    0.5) or analog.cpfsk_bc (index `mod_index`); analog classes take a
     three-tone audio test signal (300, 1100, 2300 Hz) through analog.wfm_tx (75 kHz
     deviation), an AM-DSB chain (1 + 0.8 a(t)) or a Hilbert-filter upper-sideband SSB chain.
     """
@@ -87,7 +88,8 @@ class stock_modulation_source(gr.hier_block2):
             return [src, digital.gfsk_mod(samples_per_symbol=_SPS,
                                           sensitivity=math.pi * mod_index / _SPS, bt=bt)]
         if name == "CPFSK":
-            return [analog.random_uniform_source_b(0, 2, seed), analog.cpfsk_bc(mod_index, 1.0, _SPS)]
+            return [analog.random_uniform_source_b(0, 2, seed),
+                    analog.cpfsk_bc(mod_index, 1.0, _SPS)]
         # analog classes: audio test tones at the model rate
         tones = [analog.sig_source_f(rate, analog.GR_COS_WAVE, f, a)
                  for f, a in ((300, 0.4), (1100, 0.3), (2300, 0.2))]

@@ -14,7 +14,7 @@ import numpy as np
 @dataclass(frozen=True)
 class DetectorConfig:
     """Settings of the detector; frequencies are fractions of the sample rate unless named
-    in Hz. Defaults suit 0.25-30 Msps radios carrying 10-500 kbaud signals."""
+    in Hz. Defaults suit 1-20 Msps radios carrying 10-500 kbaud signals."""
 
     # FFT size; 0: the power of two giving bins nearest `bin_hz` (4096 at 2.048 and 2.4 Msps,
     # 16384 at 8 Msps), so that a 10 kbaud signal spans the same bins at any rate
