@@ -140,7 +140,7 @@ pk pk-compact-robust-full --init runs/field_pk/pk-compact.json --method pgd-at -
 ) &
 wait
 
-# Two more candidates for the default, from it (session of 2026-12-04 afternoon; ~10 min each
+# Two more candidates for the default, from it (session of 2026-12-04 afternoon; 13-16 min each
 # side by side): ARD from the clean `teacher` (the student's adversarial frames pulled to the
 # teacher's soft labels of the clean frames, half of the loss clean cross-entropy), because
 # every PGD-AT model gives up 8PSK to QPSK and the clean teacher does not; and PGD-AT with 80 %
