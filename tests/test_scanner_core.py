@@ -71,7 +71,7 @@ def test_every_signal_found_once_with_centre_bandwidth_and_times(scene):
 
 
 def test_slow_and_fast_signals_are_found_at_a_usrp_rate():
-    """At 8 Msps the automatic FFT size keeps 500 Hz bins: a 12 kbaud signal spans 30 of
+    """At 8 Msps the automatic FFT size keeps 500 Hz bins: a 12 kbaud signal spans about 33 of
     them, where a fixed 4096-point FFT (2 kHz bins) took it for a carrier."""
     rate = 8e6
     x, truth = make_scene(rate, 0.15, [SceneSignal("QPSK", -2.5e6, 12e3, 18),

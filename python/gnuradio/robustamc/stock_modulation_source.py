@@ -66,8 +66,8 @@ class stock_modulation_source(gr.hier_block2):
         self.gain = blocks.multiply_const_cc(1.0 / math.sqrt(power))
         chain.append(self.gain)
         if resample:
-            # in steps of at most 16: GNU Radio's pfb arbitrary resampler stalls at large
-            # ratios (60 and more: a slow signal in a wide band)
+            # in steps of at most 16: GNU Radio's pfb arbitrary resampler ran for minutes at
+            # the ratios of 67-86 that 10-15 kbaud needs at 8 Msps (at 16: 0.05 s)
             ratio = sps / _SPS
             while ratio > _MAX_RATIO:
                 chain.append(filter.pfb.arb_resampler_ccf(_MAX_RATIO))
