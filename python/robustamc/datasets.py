@@ -7,7 +7,10 @@ order, snr int SNR labels in dB, meta dict). Files are `.npz` written without pi
 from __future__ import annotations
 
 import json
+import multiprocessing
 import pickle
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +75,54 @@ class SyntheticStream:
     def describe(self) -> dict:
         return {"source": "synthetic-on-the-fly", "seed": self.seed,
                 "synthesizer": self.synth.describe()}
+
+
+_WORKER_STREAM = None
+
+
+def _worker_start(stream) -> None:
+    global _WORKER_STREAM
+    torch.set_num_threads(1)   # each worker is one core's worth of synthesis
+    _WORKER_STREAM = stream
+
+
+def _worker_batch(epoch: int, step: int, size: int):
+    return _WORKER_STREAM.batch(epoch, step, size)
+
+
+class ParallelBatches:
+    """A stream's batches drawn ahead of the training loop by `workers` processes.
+
+    Each batch is a function of its (epoch, step) key alone, so the batches, and the trained
+    model, are the same with any number of workers; only the wall-clock changes. For synthetic
+    streams, whose frames cost more CPU time than a small model's step.
+    """
+
+    def __init__(self, stream, workers: int, lookahead: int | None = None):
+        if workers < 1:
+            raise ValueError(f"data workers must be at least 1, not {workers}")
+        # spawn, not fork: the parent may hold CUDA and OpenMP state a fork must not copy
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_worker_start, initargs=(stream,))
+        self.lookahead = lookahead or 2 * workers
+
+    def epoch(self, epoch: int, steps, size: int):
+        """Yield stream.batch(epoch, step, size) for each step of `steps`, in order."""
+        steps = iter(steps)
+        pending = deque()
+        for step in steps:
+            pending.append(self._pool.submit(_worker_batch, epoch, step, size))
+            if len(pending) >= self.lookahead:
+                break
+        while pending:
+            batch = pending.popleft().result()
+            step = next(steps, None)
+            if step is not None:
+                pending.append(self._pool.submit(_worker_batch, epoch, step, size))
+            yield batch
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class FileStream:

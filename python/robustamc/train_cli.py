@@ -119,6 +119,11 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                    help="attention: model the adversarial frames are crafted on [%(default)s]")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ... [%(default)s]")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--data-workers", type=int, default=0, metavar="N",
+                   help="synthetic data: N processes make the batches ahead of the training "
+                        "loop (the same batches as without; worth it when synthesis, not the "
+                        "model, is the bottleneck: a GPU, or a compact model on a spare core) "
+                        "[0: the loop makes them]")
     add_common_args(p)
     return p
 
@@ -210,6 +215,11 @@ def main(argv=None, distill: bool = False):
                       seed=args.seed)
     if args.epochs < 1 or args.steps_per_epoch < 1 or args.batch_size < 1 or args.warmup_steps < 0:
         fail("--epochs, --steps-per-epoch and --batch-size must be >= 1, --warmup-steps >= 0")
+    if args.data_workers < 0:
+        fail(f"--data-workers must be 0 or more, not {args.data_workers}")
+    if args.data and args.data_workers:
+        fail("--data-workers makes synthetic frames in parallel; frames from --data are read "
+             "from memory and need none (drop --data-workers)")
     if args.warmup_steps > args.epochs * args.steps_per_epoch:
         print(f"warning: --warmup-steps {args.warmup_steps} is longer than the run "
               f"({args.epochs} x {args.steps_per_epoch} = {args.epochs * args.steps_per_epoch} "
@@ -273,7 +283,7 @@ def main(argv=None, distill: bool = False):
     try:
         result = train(model, stream, val, cfg, args.out, resume=args.resume,
                        device=args.device, progress=not args.no_progress, log=log,
-                       objective=objective, dist_ctx=ctx)
+                       objective=objective, dist_ctx=ctx, data_workers=args.data_workers)
     except (FileNotFoundError, ValueError) as e:
         fail(str(e))
     if not ctx.main:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .datasets import FrameSet
+from .datasets import FrameSet, ParallelBatches
 from .evaluation import accuracy_by_snr, predict
 from .normalize import normalize
 from .objectives import Objective, Standard
@@ -171,11 +171,12 @@ def read_step_log(path) -> list[dict]:
 def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_dir,
           resume: bool = False, device: str = "auto", progress: bool = True,
           log=print, objective: Objective | None = None,
-          dist_ctx: Distributed | None = None) -> dict:
+          dist_ctx: Distributed | None = None, data_workers: int = 0) -> dict:
     """Train `model` in place on `objective` (clean cross-entropy by default).
 
     Returns {'history': [...], 'val': final clean accuracy dict, 'pred': predictions}.
     Under torchrun, `cfg.batch_size` is the global batch, split evenly over the processes.
+    `data_workers` processes draw the batches ahead of the loop (the same batches as without).
     """
     objective = objective or Standard(normalization=cfg.normalization)
     ctx = dist_ctx or Distributed()
@@ -220,63 +221,70 @@ def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_d
         log(f"resumed from {ckpt_path} after epoch {ck['epoch'] + 1}")
     show = progress and ctx.main
     steps_log = _StepLog(out_dir / "steps.csv", start_epoch) if ctx.main else None
-    for epoch in range(start_epoch, cfg.epochs):
-        model.train()
-        t0 = time.time()
-        steps = range(cfg.steps_per_epoch)
-        bar = None
-        if show:
-            from tqdm import tqdm
-            steps = bar = tqdm(steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
-                               leave=False, dynamic_ncols=True)
-        loss_sum = correct = seen = 0
-        for step in steps:
+    workers = ParallelBatches(stream, data_workers) if data_workers else None
+    try:
+        for epoch in range(start_epoch, cfg.epochs):
+            model.train()
+            t0 = time.time()
+            steps = range(cfg.steps_per_epoch)
+            bar = None
+            if show:
+                from tqdm import tqdm
+                steps = bar = tqdm(steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
+                                   leave=False, dynamic_ncols=True)
+            loss_sum = correct = seen = 0
             # each process draws its own share: batch index step * world + rank
-            x, y = stream.batch(epoch, step * ctx.world + ctx.rank, local_batch)
-            x = normalize(x.to(dev).float(), cfg.normalization)
-            y = y.to(dev)
-            gen = torch.Generator().manual_seed(int(np.random.SeedSequence(
-                [cfg.seed, epoch, step * ctx.world + ctx.rank, 1]).generate_state(1)[0]))
-            loss, logits = objective(net, model, x, y, gen)
-            if not torch.isfinite(loss):
-                # a model of NaNs would otherwise train on and be written as a bundle
-                raise ValueError(
-                    f"the loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
-                    "training stopped and no bundle was written (non-finite data? try a "
-                    f"lower --lr than {cfg.lr:g}); the last good checkpoint is "
-                    f"{ckpt_path if ckpt_path.is_file() else 'none'}")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            batch_loss, batch_correct = loss.item(), (logits.argmax(1) == y).sum().item()
-            loss_sum += batch_loss * len(y)
-            correct += batch_correct
-            seen += len(y)
-            if steps_log is not None:
-                steps_log.write(epoch + 1, step + 1, epoch * cfg.steps_per_epoch + step + 1,
-                                batch_loss, batch_correct / len(y), sched.get_last_lr()[0])
-            if bar is not None and step % 10 == 0:
-                bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}%")
-        if bar is not None:
-            bar.close()
-        if ctx.main:
-            pred = predict(model, val.x, cfg.normalization, device=dev)
-            acc = accuracy_by_snr(pred, val.y, val.snr)
-            rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
-                   "val_acc": acc["overall"], "val_high_snr": acc["high_snr"],
-                   "lr": sched.get_last_lr()[0], "seconds": time.time() - t0}
-            history.append(rec)
-            _save_checkpoint(ckpt_path, {
-                "model": model.state_dict(), "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(), "epoch": epoch, "history": json.dumps(history),
-                "train_config": run_config})
-            log(f"epoch {epoch + 1}/{cfg.epochs}: loss {rec['train_loss']:.3f} "
-                f"train {100 * rec['train_acc']:.1f}% val {100 * acc['overall']:.1f}% "
-                f"(>=10 dB {100 * acc['high_snr']:.1f}%) {rec['seconds']:.0f}s")
-        if ctx.world > 1:
-            torch.distributed.barrier()
+            keys = [step * ctx.world + ctx.rank for step in range(cfg.steps_per_epoch)]
+            batches = (workers.epoch(epoch, keys, local_batch) if workers is not None
+                       else (stream.batch(epoch, key, local_batch) for key in keys))
+            for step, (x, y) in zip(steps, batches):
+                x = normalize(x.to(dev).float(), cfg.normalization)
+                y = y.to(dev)
+                gen = torch.Generator().manual_seed(int(np.random.SeedSequence(
+                    [cfg.seed, epoch, step * ctx.world + ctx.rank, 1]).generate_state(1)[0]))
+                loss, logits = objective(net, model, x, y, gen)
+                if not torch.isfinite(loss):
+                    # a model of NaNs would otherwise train on and be written as a bundle
+                    raise ValueError(
+                        f"the loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
+                        "training stopped and no bundle was written (non-finite data? try a "
+                        f"lower --lr than {cfg.lr:g}); the last good checkpoint is "
+                        f"{ckpt_path if ckpt_path.is_file() else 'none'}")
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                batch_loss, batch_correct = loss.item(), (logits.argmax(1) == y).sum().item()
+                loss_sum += batch_loss * len(y)
+                correct += batch_correct
+                seen += len(y)
+                if steps_log is not None:
+                    steps_log.write(epoch + 1, step + 1, epoch * cfg.steps_per_epoch + step + 1,
+                                    batch_loss, batch_correct / len(y), sched.get_last_lr()[0])
+                if bar is not None and step % 10 == 0:
+                    bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}%")
+            if bar is not None:
+                bar.close()
+            if ctx.main:
+                pred = predict(model, val.x, cfg.normalization, device=dev)
+                acc = accuracy_by_snr(pred, val.y, val.snr)
+                rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+                       "val_acc": acc["overall"], "val_high_snr": acc["high_snr"],
+                       "lr": sched.get_last_lr()[0], "seconds": time.time() - t0}
+                history.append(rec)
+                _save_checkpoint(ckpt_path, {
+                    "model": model.state_dict(), "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(), "epoch": epoch, "history": json.dumps(history),
+                    "train_config": run_config})
+                log(f"epoch {epoch + 1}/{cfg.epochs}: loss {rec['train_loss']:.3f} "
+                    f"train {100 * rec['train_acc']:.1f}% val {100 * acc['overall']:.1f}% "
+                    f"(>=10 dB {100 * acc['high_snr']:.1f}%) {rec['seconds']:.0f}s")
+            if ctx.world > 1:
+                torch.distributed.barrier()
+    finally:
+        if workers is not None:
+            workers.close()
     if steps_log is not None:
         steps_log.close()
     if not ctx.main:
