@@ -55,6 +55,25 @@ def test_train_on_the_fly_resume_and_bundle(tmp_path):
     assert bad.returncode == 2 and "differ" in bad.stderr and "--init" in bad.stderr
 
 
+def test_data_workers_train_the_same_model(tmp_path):
+    """Batches made ahead by worker processes are the batches the loop would make."""
+    args = ["--model", "compact", "--preset", "field", "--epochs", "2", "--steps-per-epoch", "4",
+            "--batch-size", "32", "--val-per-pair", "1", "--seed", "7", "--no-progress"]
+    run_app("robustamc-train", *args, "--out", tmp_path / "loop")
+    run_app("robustamc-train", *args, "--out", tmp_path / "workers", "--data-workers", "2")
+    assert ((tmp_path / "loop/compact.safetensors").read_bytes()
+            == (tmp_path / "workers/compact.safetensors").read_bytes())
+    bad = run_app("robustamc-train", *args, "--out", tmp_path / "b", "--data-workers", "-1",
+                  check=False)
+    assert bad.returncode == 2 and "--data-workers" in bad.stderr
+    data = tmp_path / "d.npz"
+    run_app("robustamc-dataset", "synth", "--out", data, "--per-pair", "1")
+    bad = run_app("robustamc-train", "--data", data, "--out", tmp_path / "b", "--data-workers",
+                  "1", check=False)
+    assert bad.returncode == 2 and "need none" in bad.stderr
+    assert not (tmp_path / "b").exists()
+
+
 def test_train_shape_override_and_errors(tmp_path):
     """--shape builds a resized named config; its bundle records and reloads that shape."""
     out = tmp_path / "wide"

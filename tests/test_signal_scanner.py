@@ -4,25 +4,16 @@ import numpy as np
 import pytest
 
 gr = pytest.importorskip("gnuradio.gr", reason="GNU Radio is not installed here")
-from gnuradio import analog, blocks, filter  # noqa: E402
+from gnuradio import analog, blocks  # noqa: E402
 import pmt  # noqa: E402
 
 RATE = 2.048e6
 
 
 def stock_signal(robustamc, mod, sps, center_hz, seed):
-    """A stock modulator (8 samples per symbol at 200 kHz) brought to `sps` samples per
-    symbol at RATE and moved to `center_hz`: a hier block of GNU Radio blocks."""
-    hb = gr.hier_block2(f"sig{seed}", gr.io_signature(0, 0, 0),
-                        gr.io_signature(1, 1, gr.sizeof_gr_complex))
-    src = robustamc.stock_modulation_source(mod, seed=seed)
-    resamp = filter.pfb.arb_resampler_ccf(sps / 8.0)
-    lo = analog.sig_source_c(RATE, analog.GR_COS_WAVE, center_hz, 1.0)
-    mix = blocks.multiply_cc()
-    hb.connect(src, resamp, (mix, 0))
-    hb.connect(lo, (mix, 1))
-    hb.connect(mix, hb)
-    return hb
+    """A stock modulator at `sps` samples per symbol at RATE, centred on `center_hz`."""
+    return robustamc.stock_modulation_source(mod, seed=seed, samp_rate=RATE,
+                                             samples_per_symbol=sps, center_hz=center_hz)
 
 
 def run_scene(robustamc, signals, seconds, noise=0.02, extra=None, **kw):
