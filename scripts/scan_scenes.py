@@ -6,17 +6,17 @@
   .venv/bin/python scripts/scan_scenes.py --scenes 20 --stock     # GNU Radio's own modulators
 
 Each scene: --rate (2.048 Msps), --seconds long, 5-8 signals of the 11 classes at random
-non-overlapping frequencies, symbol rates 10-200 kbaud (analog classes: a comparable
-bandwidth), one SNR per scene in its signals' own bandwidth (--snrs, dB), about a third of
-them bursts that start and stop inside the scene (robustamc.spectrum.scene). The signals are
-the field synthesiser's (default) or, with --stock, GNU Radio's stock modulators (the Stock
-Modulation Source: generic_mod, gfsk_mod and cpfsk_bc at the scene's symbol rate, wfm_tx at
-75 kHz deviation, about 140 kHz wide). --stock leaves out AM-DSB and AM-SSB: their stock
-chains carry a three-tone audio test signal up to 2.3 kHz (4.6 and 2 kHz wide: a handful of
-lines, narrower than the 10 kbaud the scenes start at). A signal is
-found when a track's centre lies within a quarter of its bandwidth; named right when the
-track's label (its decisions' mean) is its class, with QAM16 and QAM64 as one. Spurious:
-tracks matching no signal, per second of scene. Prints one Markdown row per SNR.
+non-overlapping frequencies, symbol rates 10-200 kbaud (AM: a comparable bandwidth; WBFM is
+broadcast FM, 75 kHz deviation, with 90 kHz kept free each side), one SNR per scene in its
+signals' own bandwidth (--snrs, dB), about a third of them bursts that start and stop inside
+the scene (robustamc.spectrum.scene). The signals are the field synthesiser's (default) or,
+with --stock, GNU Radio's stock modulators (the Stock Modulation Source: generic_mod, gfsk_mod
+and cpfsk_bc at the scene's symbol rate, wfm_tx at 75 kHz deviation, about 140 kHz wide).
+--stock leaves out AM-DSB and AM-SSB: their stock chains carry a three-tone audio test signal
+up to 2.3 kHz (4.6 and 2 kHz wide: a handful of lines, narrower than the 10 kbaud the scenes
+start at). A signal is found when a track's centre lies within a quarter of its bandwidth;
+named right when the track's label (its decisions' mean) is its class, with QAM16 and QAM64 as
+one. Spurious: tracks matching no signal, per second of scene. Prints one Markdown row per SNR.
 """
 import sys
 import time
@@ -26,7 +26,7 @@ import numpy as np
 
 def random_scene(rng, rate, seconds, snr_db, classes, fixed_half=None):
     """5-8 SceneSignals; `fixed_half` maps a class to the half-width (Hz) it occupies
-    whatever its rate (GNU Radio's wfm_tx)."""
+    whatever its rate (broadcast FM)."""
     from robustamc.spectrum.scene import SceneSignal
     n = int(rng.integers(5, 9))
     sigs, used = [], []
@@ -127,11 +127,11 @@ def main():
     from robustamc.constants import CLASSES
     from robustamc.inference import FrameClassifier
     from robustamc.spectrum.scanner import Scanner
-    from robustamc.spectrum.scene import make_scene
+    from robustamc.spectrum.scene import BROADCAST_FM_HALF_HZ, make_scene
 
     clf = FrameClassifier(args.bundle or None)
     classes = [c for c in CLASSES if not args.stock or c not in ("AM-DSB", "AM-SSB")]
-    fixed_half = {"WBFM": 90e3} if args.stock else None     # wfm_tx: 75 kHz deviation
+    fixed_half = {"WBFM": BROADCAST_FM_HALF_HZ}     # broadcast FM (wfm_tx: 75 kHz deviation)
     print(f"model {clf.name}; {args.scenes} scenes per SNR of {args.seconds} s at "
           f"{args.rate / 1e6:g} Msps; {'stock GNU Radio modulators, ' if args.stock else ''}"
           f"classes {', '.join(classes)}\n")

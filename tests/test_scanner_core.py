@@ -89,6 +89,19 @@ def test_slow_and_fast_signals_are_found_at_a_usrp_rate():
     assert Detector(2.4e6).cfg.nfft == 4096 and Detector(20e6).cfg.nfft == 32768
 
 
+def test_scene_wbfm_is_broadcast_fm_at_any_rate_and_is_found_whole():
+    """A scene's WBFM is broadcast FM (75 kHz deviation) whatever its rate draw, at 2.048 and
+    8 Msps alike, and the detector takes it for one signal."""
+    for rate in (RATE, 8e6):
+        x, truth = make_scene(rate, 0.2, [SceneSignal("WBFM", 300e3, 12e3, 20)], seed=3)
+        assert 50e3 < truth[0]["bandwidth_hz"] < 200e3, truth
+        det = Detector(rate)
+        det.process(x)
+        ended = det.close()
+        assert len(ended) == 1 and abs(ended[0].center_hz - truth[0]["center_hz"]) < 20e3, \
+            [(t.center_hz, t.bandwidth_hz) for t in ended]
+
+
 def test_tones_dc_noise_zeros_and_nan_are_not_signals():
     rng = np.random.default_rng(0)
     n = int(0.3 * RATE)

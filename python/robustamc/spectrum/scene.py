@@ -23,11 +23,22 @@ _CLEAN = dataclasses.replace(
     fsk_h=(0.5, 0.5), gfsk_bt=(0.35, 0.35), am_index=(0.8, 0.8), wbfm_dev_hz=(75e3, 75e3))
 
 
+#: WBFM in a scene is what the class names on air: broadcast FM, 75 kHz peak deviation and
+#: audio to 15 kHz. 99 % of its power lies in 60-145 kHz (median 98 kHz, 20 draws), with the
+#: synthesiser's speech loudness; GNU Radio's wfm_tx, a full-scale tone, fills about 140 kHz.
+#: Until 2026-12-04 its deviation was half the scene's symbol-rate draw: 13-40 kHz wide, a
+#: narrowband FM.
+BROADCAST_FM = {"deviation_hz": 75e3, "audio_hz": 15e3}
+#: the half-width a scene leaves free around a WBFM signal
+BROADCAST_FM_HALF_HZ = 90e3
+
+
 @dataclass
 class SceneSignal:
     """One signal of a scene: `rate_hz` is the symbol rate of a digital class, or sets the
-    audio's time scale for analog ones; the truth records the occupied bandwidth measured
-    on the signal as made (99 % of its power)."""
+    audio's time scale for AM-DSB and AM-SSB; WBFM is broadcast FM whatever `rate_hz`
+    (BROADCAST_FM); the truth records the occupied bandwidth measured on the signal as made
+    (99 % of its power)."""
 
     label: str
     center_hz: float
@@ -90,8 +101,11 @@ def _modulated(s: SceneSignal, n: int, rate: float, seed: int) -> np.ndarray:
     # analog: the synthesiser's audio is speech at SAMPLE_RATE; scale it so that the
     # bandwidth matches rate_hz (AM: 2 x 4 kHz audio = 8 kHz at scale 1)
     scale = s.rate_hz * 1.35 / 8e3 * SAMPLE_RATE / rate
+    dev = BROADCAST_FM["deviation_hz"] * SAMPLE_RATE / rate
+    if s.label == "WBFM":   # the synthesiser's speech reaches 4 kHz at scale 1
+        scale = BROADCAST_FM["audio_hz"] / 4e3 * SAMPLE_RATE / rate
     cfg = dataclasses.replace(_CLEAN, sps=(sps, sps), audio_scale=(scale, scale),
-                              wbfm_dev_hz=(s.rate_hz * 0.5 * SAMPLE_RATE / rate,) * 2)
+                              wbfm_dev_hz=(dev, dev))
     out, done, piece = [], 0, 1 << 16
     gen = torch.Generator().manual_seed(seed)
     while done < n:
