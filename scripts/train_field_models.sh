@@ -167,16 +167,12 @@ fi
 
 # Shapes of the compact (2026-12-04, docs/MODELS.md "Shapes of the compact"): scripts/shape_study.py
 # trained six shapes of at most 25,000 parameters from scratch under one budget on a GPU
-# (runs/shapes); the deeper ones won. The two best go on here with the same distillation from
-# the shipped teacher (one thread and one data worker each, side by side).
+# (runs/shapes); the deeper ones won. The best (dim 28, depth 3) goes on here with the same
+# distillation from the shipped teacher (one thread and one data worker).
 sh() {
     local name=$1; shift
     OUT=runs/shapes/$name BUNDLE=runs/shapes/$name.json stage "$name" "$@"
 }
 sh sh-d28x3 --init runs/shapes/d28x3/d28x3.json --method kd --teacher $D/teacher.json \
-    --temperature 2 --kd-weight 0.9 --epochs 30 --steps-per-epoch 800 --batch-size 256 \
-    --lr 1e-3 --warmup-steps 300 --seed 63 --data-workers 1 &
-sh sh-d24x4 --init runs/shapes/d24x4/d24x4.json --method kd --teacher $D/teacher.json \
-    --temperature 2 --kd-weight 0.9 --epochs 30 --steps-per-epoch 800 --batch-size 256 \
-    --lr 1e-3 --warmup-steps 300 --seed 64 --data-workers 1 &
-wait
+    --temperature 2 --kd-weight 0.9 --epochs 14 --steps-per-epoch 800 --batch-size 256 \
+    --lr 1e-3 --warmup-steps 300 --seed 63 --data-workers 1
