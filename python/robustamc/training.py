@@ -263,15 +263,17 @@ def train(model: torch.nn.Module, stream, val: FrameSet, cfg: TrainConfig, out_d
                     steps_log.write(epoch + 1, step + 1, epoch * cfg.steps_per_epoch + step + 1,
                                     batch_loss, batch_correct / len(y), sched.get_last_lr()[0])
                 if bar is not None and step % 10 == 0:
-                    bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}%")
+                    bar.set_postfix(loss=f"{loss_sum / seen:.3f}",
+                                    acc=f"{100 * correct / seen:.1f}%")
             if bar is not None:
                 bar.close()
             if ctx.main:
                 pred = predict(model, val.x, cfg.normalization, device=dev)
                 acc = accuracy_by_snr(pred, val.y, val.snr)
-                rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
-                       "val_acc": acc["overall"], "val_high_snr": acc["high_snr"],
-                       "lr": sched.get_last_lr()[0], "seconds": time.time() - t0}
+                rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen,
+                       "train_acc": correct / seen, "val_acc": acc["overall"],
+                       "val_high_snr": acc["high_snr"], "lr": sched.get_last_lr()[0],
+                       "seconds": time.time() - t0}
                 history.append(rec)
                 _save_checkpoint(ckpt_path, {
                     "model": model.state_dict(), "optimizer": opt.state_dict(),
