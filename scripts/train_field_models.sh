@@ -168,7 +168,7 @@ fi
 # Shapes of the compact (2026-12-04, docs/MODELS.md "Shapes of the compact"): scripts/shape_study.py
 # trained six shapes of at most 25,000 parameters from scratch under one budget on a GPU
 # (runs/shapes); the deeper ones won. The best (dim 28, depth 3) goes on here with the same
-# distillation from the shipped teacher (one thread and one data worker).
+# distillation from the shipped teacher (one thread and one data worker; 20 min, then 36 min).
 sh() {
     local name=$1; shift
     OUT=runs/shapes/$name BUNDLE=runs/shapes/$name.json stage "$name" "$@"
@@ -182,6 +182,7 @@ sh sh-d28x3b --init runs/shapes/sh-d28x3.json --method kd --teacher $D/teacher.j
     --temperature 2 --kd-weight 0.9 --epochs 24 --steps-per-epoch 800 --batch-size 256 \
     --lr 7.5e-4 --warmup-steps 300 --seed 66 --data-workers 1
 # ... and its robust version by the default's method (PGD-AT, PGD-5 L2 at -20 dB, 70 % of the
-# loss on clean frames) in the default's full schedule
+# loss on clean frames) in the default's full schedule (started at a session's end: its
+# checkpoint is kept in git, and this stage resumes from it)
 sh sh-d28x3-robust --init runs/shapes/sh-d28x3b.json --method pgd-at --clean-weight 0.7 \
     --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 65 --data-workers 1
