@@ -122,8 +122,7 @@ def parser(distill: bool) -> argparse.ArgumentParser:
     p.add_argument("--data-workers", type=int, default=0, metavar="N",
                    help="synthetic data: N processes make the batches ahead of the training "
                         "loop (the same batches as without; worth it when synthesis, not the "
-                        "model, is the bottleneck: a GPU, or a compact model on a spare core) "
-                        "[0: the loop makes them]")
+                        "model, is the bottleneck, as on a GPU) [0: the loop makes them]")
     add_common_args(p)
     return p
 

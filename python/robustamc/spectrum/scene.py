@@ -29,8 +29,8 @@ _CLEAN = dataclasses.replace(
 #: Until 2026-12-04 its deviation was half the scene's symbol-rate draw: 13-40 kHz wide, a
 #: narrowband FM.
 BROADCAST_FM = {"deviation_hz": 75e3, "audio_hz": 15e3}
-#: the half-width a scene leaves free around a WBFM signal
-BROADCAST_FM_HALF_HZ = 90e3
+#: the half-width a scene leaves free around a WBFM signal: Carson's rule
+BROADCAST_FM_HALF_HZ = BROADCAST_FM["deviation_hz"] + BROADCAST_FM["audio_hz"]
 
 
 @dataclass
