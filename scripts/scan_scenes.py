@@ -64,7 +64,7 @@ def score(truth, ends, seconds):
     same = lambda a, b: a == b or {a, b} == {"QAM16", "QAM64"}  # noqa: E731
     found = named = bw_ok = 0
     matched = set()
-    wrong = []
+    wrong, off = [], []
     for tr in truth:
         cands = [e for e in ends if abs(e["center_hz"] - tr["center_hz"]) < tr["bandwidth_hz"] / 4
                  and e["id"] not in matched]
@@ -73,13 +73,16 @@ def score(truth, ends, seconds):
         e = max(cands, key=lambda e: e["stop_s"] - e["start_s"])
         matched.update(c["id"] for c in cands)
         found += 1
-        bw_ok += abs(e["bandwidth_hz"] / tr["bandwidth_hz"] - 1) <= 0.25
+        if abs(e["bandwidth_hz"] / tr["bandwidth_hz"] - 1) <= 0.25:
+            bw_ok += 1
+        else:
+            off.append((tr, e))
         ok = e["label"] is not None and same(e["label"], tr["label"])
         named += ok
         if not ok:
             wrong.append((tr, e))
     spurious = sum(e["id"] not in matched for e in ends)
-    return found, bw_ok, named, spurious, wrong
+    return found, bw_ok, named, spurious, wrong, off
 
 
 def print_misses(snr, scene, truth, ends):
@@ -117,9 +120,9 @@ def main():
     p.add_argument("--stock", action="store_true",
                    help="make the signals with GNU Radio's stock modulators (needs GNU Radio)")
     p.add_argument("--misses", action="store_true",
-                   help="also print each signal not found (with the nearest tracks), each "
-                        "spurious track (with the nearest signal) and each signal named wrong, "
-                        "to stderr")
+                   help="also print to stderr each signal not found (with the nearest tracks), "
+                        "each spurious track (with the nearest signal), each signal named wrong "
+                        "and each bandwidth more than 25 %% off")
     args = p.parse_args()
 
     import torch
@@ -154,13 +157,18 @@ def main():
             events += sc.close()
             busy += time.perf_counter() - t
             ends = [e for e in events if e["type"] == "end"]
-            f, b, nmd, sp, wrong = score(truth, ends, args.seconds)
+            f, b, nmd, sp, wrong, off = score(truth, ends, args.seconds)
             if args.misses:
                 print_misses(snr, k, truth, ends)
                 for tr, e in wrong:
                     print(f"misnamed {snr:g} dB scene {k}: {tr['label']} at "
                           f"{tr['center_hz'] / 1e3:+.1f} kHz, bw {tr['bandwidth_hz'] / 1e3:.1f} kHz "
                           f"called {e['label']}", file=sys.stderr)
+                for tr, e in off:
+                    print(f"bandwidth {snr:g} dB scene {k}: {tr['label']} at "
+                          f"{tr['center_hz'] / 1e3:+.1f} kHz, bw {tr['bandwidth_hz'] / 1e3:.1f} kHz "
+                          f"measured {e['bandwidth_hz'] / 1e3:.1f} kHz at "
+                          f"{e['center_hz'] / 1e3:+.1f} kHz", file=sys.stderr)
             tot += (len(truth), f, b, nmd, sp)
         n, f, b, nmd, sp = tot
         print(f"| {snr:g} | {n:.0f} | {100 * f / n:.1f} % | {100 * b / max(f, 1):.1f} % | "

@@ -70,6 +70,26 @@ def test_every_signal_found_once_with_centre_bandwidth_and_times(scene):
         assert t.snr_db > 8
 
 
+def test_occupied_band_of_speech_signals_counts_their_faint_skirts():
+    """AM-DSB, AM-SSB and broadcast FM carry speech: a few per cent of their power lies in
+    skirts under the floor of any one spectrum, which cut the single-spectrum estimate to
+    55-70 % of the occupied band. Summed over the track's spectra they count, beside a
+    digital neighbour that must not leak in."""
+    x, truth = make_scene(RATE, 0.4, [SceneSignal("AM-SSB", -500e3, 30e3, 20),
+                                      SceneSignal("WBFM", -150e3, 50e3, 20),
+                                      SceneSignal("AM-DSB", 250e3, 25e3, 20),
+                                      SceneSignal("QPSK", 360e3, 60e3, 20)], seed=5)
+    det, _, ended = _run_detector(x)
+    alone = []
+    for tr in truth:
+        t = min(ended, key=lambda t: abs(t.center_hz - tr["center_hz"]))
+        centre, bw = det.occupied(t)
+        assert abs(centre - tr["center_hz"]) < tr["bandwidth_hz"] / 8, (tr, centre)
+        assert bw == pytest.approx(tr["bandwidth_hz"], rel=0.25), (tr, bw)
+        alone.append(t.bandwidth_hz / tr["bandwidth_hz"])
+    assert min(alone[:3]) < 0.75, alone     # what the summed spectrum fixes
+
+
 def test_slow_and_fast_signals_are_found_at_a_usrp_rate():
     """At 8 Msps the automatic FFT size keeps 500 Hz bins: a 12 kbaud signal spans about 33 of
     them, where a fixed 4096-point FFT (2 kHz bins) took it for a carrier."""
@@ -250,10 +270,23 @@ def test_classify_scan_writes_detections_and_sigmf_boxes_that_train(tmp_path):
             "--bundle", "compact")
     rows = list(csv.DictReader(open(tmp_path / "d.csv")))
     assert len(rows) == 3 and "p_QPSK" in rows[0] and rows[0]["frequency_hz"]
-    # the boxes are training data: each is cut out by the scanner's own conditioning
+    # the boxes are training data: each is cut out by the scanner's own conditioning, in the
+    # band it classified the signal in (beside the box's occupied band)
     from robustamc.datasets import load_frames
     fs = load_frames(copy)
     assert len(fs) > 100 and np.isfinite(fs.x).all()
+    for b in boxes:
+        lo, hi = b["robustamc:channel_lower_edge"], b["robustamc:channel_upper_edge"]
+        assert b["core:freq_lower_edge"] < (lo + hi) / 2 < b["core:freq_upper_edge"]
+        assert 0.5 < (hi - lo) / (b["core:freq_upper_edge"] - b["core:freq_lower_edge"]) < 1.5
+        c = (lo + hi) / 2
+        b["robustamc:channel_lower_edge"], b["robustamc:channel_upper_edge"] = (
+            c - (hi - lo), c + (hi - lo))
+    wide = json.loads(copy.read_text())
+    wide["annotations"] = boxes
+    (tmp_path / "wide.sigmf-meta").write_text(json.dumps(wide))
+    (tmp_path / "wide.sigmf-data").symlink_to(copy.with_suffix(".sigmf-data"))
+    assert len(load_frames(tmp_path / "wide.sigmf-meta")) > 1.7 * len(fs)   # twice the rate
 
 
 def test_capture_scan_records_a_band_with_boxes(tmp_path, gr_robustamc):

@@ -519,8 +519,9 @@ def labelled_windows(rec: Recording, window: int, rate: float | None = None
     """Cut (x float32 (N, 2, window), class index, SNR dB) from a SigMF recording's annotations
     whose core:label is one of CLASSES: whole windows inside each annotation, resampled to
     `rate` first when it differs from the recording's; an annotation with frequency edges
-    (a box in a wideband recording) is conditioned as the scanner conditions it. SNR comes from robustamc:snr_db
-    (rounded), else -1 meaning unknown."""
+    (a box in a wideband recording) is conditioned as the scanner conditions it, from
+    robustamc:channel_lower/upper_edge where the scanner wrote them. SNR comes from
+    robustamc:snr_db (rounded), else -1 meaning unknown."""
     if rec.kind != "sigmf":
         raise RecordingError(f"{rec.path}: labelled windows need a SigMF recording")
     xs, ys, snrs, skipped = [], [], [], set()
@@ -542,6 +543,12 @@ def labelled_windows(rec: Recording, window: int, rate: float | None = None
         count = min(count, rec.n_samples - start)   # an annotation may run past the end
         x = rec.read(start, count)
         lo_edge, hi_edge = a.get("core:freq_lower_edge"), a.get("core:freq_upper_edge")
+        if a.get(f"{NAMESPACE}:channel_lower_edge") is not None \
+                and a.get(f"{NAMESPACE}:channel_upper_edge") is not None:
+            # the scanner's box: the band it classified the signal in, from its first spectra
+            # (for a speech-modulated signal narrower than the occupied band of the box)
+            lo_edge = a[f"{NAMESPACE}:channel_lower_edge"]
+            hi_edge = a[f"{NAMESPACE}:channel_upper_edge"]
         if lo_edge is not None and hi_edge is not None:
             # a time-frequency box in a wideband recording (robustamc-classify --scan): the
             # scanner's own conditioning cuts the signal out, so training sees what it leaves

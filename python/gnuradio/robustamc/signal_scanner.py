@@ -25,7 +25,8 @@ class signal_scanner(gr.sync_block):
     batch. Message port `signals` gets a PMT dict per decision per signal (every `interval_s`
     seconds of a signal, `average` windows each): type "decision", id (stable over the signal's
     life), label, confidence, probabilities, center_hz (offset from the stream's centre),
-    frequency_hz (absolute, from an rx_freq tag or `center_freq`; else absent), bandwidth_hz,
+    frequency_hz (absolute, from an rx_freq tag or `center_freq`; else absent), bandwidth_hz
+    (center_hz and bandwidth_hz: the band holding 99 % of its power, over its spectra so far),
     snr_db, offset (first input sample of the decision) and rx_time (from rx_time tags); and one
     dict of type "end" when a signal ends, with its start and stop sample and time, and its
     label over its whole life. Signals still on when a finite stream ends are reported by

@@ -37,6 +37,8 @@ def scan_recording(rec: Recording, classifier, chunk: int = 1 << 18, average: in
                     "bandwidth_hz": e["bandwidth_hz"], "label": e["label"],
                     "confidence": e["confidence"], "snr_db": e["snr_db"],
                     "decisions": e["decisions"], "probabilities": e["probabilities"],
+                    "channel_center_hz": e["channel_center_hz"],
+                    "channel_bandwidth_hz": e["channel_bandwidth_hz"],
                     "first_sample": e["first_sample"],
                     "last_sample": min(e["last_sample"], rec.n_samples - 1)})
     counters = {**sc.counters, **{f"detector_{k}": v for k, v in sc.detector.counters.items()}}
@@ -65,9 +67,11 @@ def write_detections(dets: list[dict], classes, path, meta: dict) -> Path:
 def annotate_detections(rec: Recording, dets: list[dict], out_meta, model: str,
                         in_place: bool = False) -> Path:
     """A copy of the recording's SigMF metadata with one time-frequency box per detection:
-    core:sample_start/count, core:freq_lower_edge/upper_edge (absolute Hz when the capture
-    has core:frequency, else offsets from the centre), core:label and robustamc:confidence,
-    robustamc:snr_db, robustamc:decisions, robustamc:model. A compliant pair, like the one
+    core:sample_start/count, core:freq_lower_edge/upper_edge (the occupied band; absolute Hz
+    when the capture has core:frequency, else offsets from the centre),
+    robustamc:channel_lower_edge/upper_edge (the band it was classified in, in the same
+    frame), core:label and robustamc:confidence, robustamc:snr_db, robustamc:decisions,
+    robustamc:model. A compliant pair, like the one
     robustamc-classify --annotate writes; with `in_place` the recording's own metadata gets
     them (robustamc-capture --scan, which made the recording)."""
     out_meta = Path(rec.path) if in_place else Path(out_meta)
@@ -93,6 +97,11 @@ def annotate_detections(rec: Recording, dets: list[dict], out_meta, model: str,
              "core:generator": "gr-robustamc robustamc-classify --scan",
              f"{NAMESPACE}:snr_db": round(d["snr_db"], 2),
              f"{NAMESPACE}:decisions": d["decisions"], f"{NAMESPACE}:model": model}
+        if "channel_center_hz" in d:   # the band the scanner classified it in
+            a[f"{NAMESPACE}:channel_lower_edge"] = (base + d["channel_center_hz"]
+                                                   - d["channel_bandwidth_hz"] / 2)
+            a[f"{NAMESPACE}:channel_upper_edge"] = (base + d["channel_center_hz"]
+                                                   + d["channel_bandwidth_hz"] / 2)
         if d["label"] is not None:
             a["core:label"] = d["label"]
             a[f"{NAMESPACE}:confidence"] = round(d["confidence"], 4)

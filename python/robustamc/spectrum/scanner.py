@@ -24,6 +24,7 @@ class _Signal:
         self.sum_probs = np.zeros(classes)      # over the signal's whole life
         self.valid = 0
         self.decisions = 0
+        self.channel = (track.center_hz, track.bandwidth_hz)   # the band it is conditioned from
 
 
 class Scanner:
@@ -33,7 +34,10 @@ class Scanner:
     signal gets a decision of `average` consecutive windows every `interval_s` seconds (so
     the cost of classifying does not grow with a signal's bandwidth), from the spectrum it
     was first seen in. At most `max_signals` are classified at once (later ones are counted
-    in `counters["signals_skipped"]`)."""
+    in `counters["signals_skipped"]`). Events carry the signal's occupied band (99 % of its
+    power) measured on its spectra so far (Detector.occupied); the channel it is classified in
+    is set from its first spectra, and end events carry it too (channel_center_hz,
+    channel_bandwidth_hz: what recordings.labelled_windows cuts a box out with)."""
 
     def __init__(self, samp_rate: float, classifier, average: int = 8,
                  interval_s: float = 0.02, detector: DetectorConfig = DetectorConfig(),
@@ -63,9 +67,10 @@ class Scanner:
             if len(self.signals) >= self.max_signals:
                 self.counters["signals_skipped"] += 1
                 continue
-            self.chan.add(t.id, t.center_hz,
-                          max(t.bandwidth_hz, self.rate / self.detector.cfg.nfft), t.start)
+            bw = max(t.bandwidth_hz, self.rate / self.detector.cfg.nfft)
+            self.chan.add(t.id, t.center_hz, bw, t.start)
             self.signals[t.id] = _Signal(t, len(self.clf.classes))
+            self.signals[t.id].channel = (self.chan.center_hz(t.id), bw)
         for key, y in self.chan.process(x).items():
             sig = self.signals[key]
             sig.buf = np.concatenate((sig.buf, y))
@@ -134,8 +139,9 @@ class Scanner:
     def _decision(self, sig: _Signal, key, first_out: int, ok_probs) -> dict:
         t = sig.track
         first = int(round(self.chan.sample_of(key, first_out)))
-        ev = {"type": "decision", "id": t.id, "center_hz": self.chan.center_hz(key),
-              "bandwidth_hz": t.bandwidth_hz, "snr_db": t.snr_db, "first_sample": first,
+        center, bandwidth = self.detector.occupied(t)
+        ev = {"type": "decision", "id": t.id, "center_hz": center,
+              "bandwidth_hz": bandwidth, "snr_db": t.snr_db, "first_sample": first,
               "time_s": first / self.rate, "windows": len(ok_probs)}
         if len(ok_probs):
             mean = ok_probs.mean(0)
@@ -153,11 +159,13 @@ class Scanner:
     def _end_event(self, sig: _Signal) -> dict:
         t = sig.track
         self.counters["signals_ended"] += 1
-        ev = {"type": "end", "id": t.id, "center_hz": t.center_hz,
-              "bandwidth_hz": t.bandwidth_hz, "snr_db": t.snr_db,
+        center, bandwidth = self.detector.occupied(t)
+        ev = {"type": "end", "id": t.id, "center_hz": center,
+              "bandwidth_hz": bandwidth, "snr_db": t.snr_db,
               "first_sample": t.start, "last_sample": t.stop,
               "start_s": t.start / self.rate, "stop_s": (t.stop + 1) / self.rate,
-              "decisions": sig.decisions, "windows": sig.valid}
+              "decisions": sig.decisions, "windows": sig.valid,
+              "channel_center_hz": sig.channel[0], "channel_bandwidth_hz": sig.channel[1]}
         if sig.valid:
             mean = sig.sum_probs / sig.valid
             c = int(np.argmax(mean))
