@@ -433,14 +433,15 @@ class Detector:
         # within its noise (2 sigma of a 5-bin mean): a neighbour the tracks missed (a weak AM
         # carrier) beyond such a gap is not this signal, while a skirt's own dips are shorter
         k, gap = 5, 8
-        sm = np.convolve(t.excess[lo:hi + 1], np.ones(k) / k, mode="same")
-        sigma = self.floor[lo:hi + 1] * np.sqrt(t.summed / (c.average * k / 2))
-        quiet = np.convolve((sm < 2 * sigma).astype(float), np.ones(gap), mode="same") >= gap
-        a0, b0 = int(np.clip(lo0, lo, hi)) - lo, int(np.clip(hi0, lo, hi)) - lo
-        below = np.flatnonzero(quiet[:a0])
-        above = np.flatnonzero(quiet[b0 + 1:])
-        lo, hi = (lo + (below[-1] if len(below) else 0),
-                  lo + (b0 + 1 + above[0] if len(above) else hi - lo))
+        if hi - lo + 1 >= 2 * gap:
+            sm = np.convolve(t.excess[lo:hi + 1], np.ones(k) / k, mode="same")
+            sigma = self.floor[lo:hi + 1] * np.sqrt(t.summed / (c.average * k / 2))
+            quiet = np.convolve((sm < 2 * sigma).astype(float), np.ones(gap), mode="same") >= gap
+            a0, b0 = int(np.clip(lo0, lo, hi)) - lo, int(np.clip(hi0, lo, hi)) - lo
+            below = np.flatnonzero(quiet[:a0])
+            above = np.flatnonzero(quiet[b0 + 1:])
+            lo, hi = (lo + (below[-1] if len(below) else 0),
+                      lo + (b0 + 1 + above[0] if len(above) else hi - lo))
         ex = t.excess[lo:hi + 1]
         total = ex.sum()
         if hi <= lo or total <= 0:
