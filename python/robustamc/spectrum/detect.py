@@ -152,6 +152,7 @@ class Detector:
         self.floor = floor if self.floor is None else 0.8 * self.floor + 0.2 * floor
         self.counters["spectra"] += 1
         regions = self._regions(self.psd, self.floor)
+        self._excess = self.psd - self.floor   # what each track seen in it adds to its sum
         return self._track(regions, start, start + self.block - 1)
 
     def _floor(self, psd):
@@ -399,8 +400,10 @@ class Detector:
         return (self.bin_hz(r.center_bin), r.bandwidth_bins * hz, r.snr_db, r.lo, r.hi)
 
     def _sum_spectrum(self, t: Track):
-        d = self.psd - self.floor
-        t.excess = d if t.excess is None else t.excess + d
+        if t.excess is None:
+            t.excess = self._excess.copy()
+        else:
+            t.excess += self._excess
         t.summed += 1
 
     def occupied(self, t: Track) -> tuple[float, float]:
