@@ -182,7 +182,7 @@ sh sh-d28x3b --init runs/shapes/sh-d28x3.json --method kd --teacher $D/teacher.j
     --temperature 2 --kd-weight 0.9 --epochs 24 --steps-per-epoch 800 --batch-size 256 \
     --lr 7.5e-4 --warmup-steps 300 --seed 66 --data-workers 1
 # ... and its robust version by the default's method (PGD-AT, PGD-5 L2 at -20 dB, 70 % of the
-# loss on clean frames) in the default's full schedule (started at a session's end: its
-# checkpoint is kept in git, and this stage resumes from it)
+# loss on clean frames) in the default's full schedule (40 min over two sessions, resumed from
+# its checkpoint; finished 2026-12-04)
 sh sh-d28x3-robust --init runs/shapes/sh-d28x3b.json --method pgd-at --clean-weight 0.7 \
     --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 65 --data-workers 1
