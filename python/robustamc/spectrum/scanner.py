@@ -16,15 +16,15 @@ from .detect import Detector, DetectorConfig, Track
 class _Signal:
     """A confirmed track being classified."""
 
-    def __init__(self, track: Track, classes: int):
+    def __init__(self, track: Track, classes: int, channel: tuple[float, float]):
         self.track = track
+        self.channel = channel                  # (centre, bandwidth) Hz conditioned from
         self.buf = np.zeros(0, np.complex64)   # conditioned samples from output index `at`
         self.at = 0                             # output index of buf[0]
         self.next_group = 0                     # output index where the next decision starts
         self.sum_probs = np.zeros(classes)      # over the signal's whole life
         self.valid = 0
         self.decisions = 0
-        self.channel = (track.center_hz, track.bandwidth_hz)   # the band it is conditioned from
 
 
 class Scanner:
@@ -69,8 +69,7 @@ class Scanner:
                 continue
             bw = max(t.bandwidth_hz, self.rate / self.detector.cfg.nfft)
             self.chan.add(t.id, t.center_hz, bw, t.start)
-            self.signals[t.id] = _Signal(t, len(self.clf.classes))
-            self.signals[t.id].channel = (self.chan.center_hz(t.id), bw)
+            self.signals[t.id] = _Signal(t, len(self.clf.classes), (self.chan.center_hz(t.id), bw))
         for key, y in self.chan.process(x).items():
             sig = self.signals[key]
             sig.buf = np.concatenate((sig.buf, y))
