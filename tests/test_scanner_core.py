@@ -13,6 +13,21 @@ from robustamc.spectrum.scene import SceneSignal, make_scene
 RATE = 2.048e6
 
 
+def test_channel_keeps_its_band_and_removes_a_neighbour_beyond_one_and_a_half_bandwidths():
+    """The channel passes one bandwidth each side of its centre (room for an underestimated
+    band) and nothing from 1.5 bandwidths, where a packed band's next signal lies: the model
+    sees the signal, not its neighbour."""
+    n = 200_000
+    t = np.arange(n)
+    edge = np.exp(2j * np.pi * (300e3 + 19e3) / RATE * t).astype(np.complex64)    # 0.95 bw
+    near = np.exp(2j * np.pi * (300e3 + 31e3) / RATE * t).astype(np.complex64)    # 1.55 bw
+    for tone, gain in ((edge, 1.0), (near, 0.0)):
+        ch = Channelizer(RATE)
+        ch.add("a", 300e3, 20e3)
+        y = ch.process(tone)["a"][200:-200]
+        assert np.abs(y).mean() == pytest.approx(gain, abs=1e-3)
+
+
 def test_channelizer_moves_filters_and_resamples_exactly_across_any_chunking():
     n = 300_000
     t = np.arange(n)
