@@ -97,11 +97,9 @@ def annotate_detections(rec: Recording, dets: list[dict], out_meta, model: str,
              "core:generator": "gr-robustamc robustamc-classify --scan",
              f"{NAMESPACE}:snr_db": round(d["snr_db"], 2),
              f"{NAMESPACE}:decisions": d["decisions"], f"{NAMESPACE}:model": model}
-        if "channel_center_hz" in d:   # the band the scanner classified it in
-            a[f"{NAMESPACE}:channel_lower_edge"] = (base + d["channel_center_hz"]
-                                                   - d["channel_bandwidth_hz"] / 2)
-            a[f"{NAMESPACE}:channel_upper_edge"] = (base + d["channel_center_hz"]
-                                                   + d["channel_bandwidth_hz"] / 2)
+        half = d["channel_bandwidth_hz"] / 2   # the band the scanner classified it in
+        a[f"{NAMESPACE}:channel_lower_edge"] = base + d["channel_center_hz"] - half
+        a[f"{NAMESPACE}:channel_upper_edge"] = base + d["channel_center_hz"] + half
         if d["label"] is not None:
             a["core:label"] = d["label"]
             a[f"{NAMESPACE}:confidence"] = round(d["confidence"], 4)
