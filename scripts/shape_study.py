@@ -12,6 +12,7 @@ Made for a GPU machine (one process per run, `--data-workers` synthesising besid
 on a CPU it runs too, at a toy budget.
 
     scripts/shape_study.py --out runs/shapes --seconds 450 --data-workers 2
+    scripts/shape_study.py --out runs/shapes2 --seconds 420 --data-workers 6 --only d28x3-more d32x3
 """
 from __future__ import annotations
 
@@ -41,7 +42,13 @@ RUNS = {
                       *KD], "clean"),
     "robust-more": (["--init", str(D / "compact-robust.json"), "--method", "pgd-at",
                      "--clean-weight", "0.7", "--lr", "3e-4", "--warmup-steps", "200"], "robust"),
+    # second study: does depth reach further with as many frames as the shipped compact had?
+    "d28x3-more": (["--init", str(ROOT / "runs/shapes/sh-d28x3b.json"), "--lr", "7.5e-4",
+                    "--warmup-steps", "200", *KD], "clean"),
+    # the widths the engine's AVX2 lanes like (0.67-0.68 of the shipped speed, not 0.56)
+    "d32x3": (SCRATCH + ["--shape", "dim=32,depth=3,mlp_dim=32,embed_span=16"], "clean"),
 }
+FIRST_STUDY = ["base", "d24x4", "d28x3", "d40x1", "p4", "p16s32", "compact-more", "robust-more"]
 
 
 def command(args, name, out, epochs, steps, batch, workers, seed, val_per_pair):
@@ -101,7 +108,8 @@ def main() -> int:
     p.add_argument("--probe-steps", type=int, default=60)
     p.add_argument("--seed", type=int, default=61)
     p.add_argument("--device", default="auto")
-    p.add_argument("--only", nargs="*", default=list(RUNS), choices=list(RUNS))
+    p.add_argument("--only", nargs="*", default=FIRST_STUDY, choices=list(RUNS),
+                   help="runs to make [the first study's]; the second: d28x3-more d32x3")
     args = p.parse_args()
 
     t0 = time.time()
