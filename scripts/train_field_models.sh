@@ -186,3 +186,12 @@ sh sh-d28x3b --init runs/shapes/sh-d28x3.json --method kd --teacher $D/teacher.j
 # its checkpoint; finished 2026-12-04)
 sh sh-d28x3-robust --init runs/shapes/sh-d28x3b.json --method pgd-at --clean-weight 0.7 \
     --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 65 --data-workers 1
+# The second GPU study (2026-12-04, night; scripts/shape_study.py --only d28x3-more d32x3, then
+# d28x3-more2 d32x3-more: runs/shapes2) took sh-d28x3b on to 29 M and then 40 M frames; its
+# robust version by the default's recipe, as above:
+sh2() {
+    local name=$1; shift
+    OUT=runs/shapes2/$name BUNDLE=runs/shapes2/$name.json stage "$name" "$@"
+}
+sh2 d28x3-robust --init runs/shapes2/d28x3-more2.json --method pgd-at --clean-weight 0.7 \
+    --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 67 --data-workers 1
