@@ -195,3 +195,8 @@ sh2() {
 }
 sh2 d28x3-robust --init runs/shapes2/d28x3-more2.json --method pgd-at --clean-weight 0.7 \
     --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 67 --data-workers 1
+# ... and the default, which kept its two layers (the engine's line rate), trained on for twice
+# its PGD-AT frames at a lower rate: the GPU study's cut-short run of it had gained clean
+# accuracy (docs/MODELS.md, "Shapes of the compact"); does it keep its robustness? (~35 min)
+pk pk-compact-robust-more --init runs/field_pk/pk-compact-robust-cw7.json --method pgd-at \
+    --clean-weight 0.7 --epochs 30 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 68
