@@ -200,3 +200,15 @@ sh2 d28x3-robust --init runs/shapes2/d28x3-more2.json --method pgd-at --clean-we
 # accuracy (docs/MODELS.md, "Shapes of the compact"); does it keep its robustness? (~35 min)
 pk pk-compact-robust-more --init runs/field_pk/pk-compact-robust-cw7.json --method pgd-at \
     --clean-weight 0.7 --epochs 30 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 68
+# Band-limited noise (docs/DATA.md, "Band-limited noise"): the three-layer compact fine-tuned
+# with half of its frames' noise through a channel filter as the scanner's, with plain
+# cross-entropy (7 min) and with half of the loss on the teacher's soft labels (15 min)
+bl() {
+    local name=$1; shift
+    OUT=runs/field_bl/$name BUNDLE=runs/field_bl/$name.json stage "$name" "$@"
+}
+bl bl-compact --init runs/shapes2/d28x3-more2.json --band-limit-prob 0.5 --epochs 12 \
+    --steps-per-epoch 800 --batch-size 256 --lr 3e-4 --warmup-steps 200 --seed 69 --data-workers 1
+bl bl-compact-kd --init runs/shapes2/d28x3-more2.json --method kd --teacher $D/teacher.json \
+    --temperature 2 --kd-weight 0.5 --band-limit-prob 0.5 --epochs 12 --steps-per-epoch 800 \
+    --batch-size 256 --lr 3e-4 --warmup-steps 200 --seed 71 --data-workers 1

@@ -145,6 +145,44 @@ def test_quantised_frames_sit_on_the_8_bit_grid():
         assert len(levels) > 5
 
 
+def test_band_limited_noise_keeps_its_power_and_leaves_other_frames_as_they_were():
+    """--band-limit-prob: the noise of a share of frames through a channel filter (the
+    scanner's, or a flowgraph's low-pass); off in the preset, whose frames stay the same."""
+    y, snr = torch.zeros(400, dtype=torch.long), torch.full((400,), -20.0)
+    plain = FieldSynthesizer().frames(y, snr, torch.Generator().manual_seed(3))
+    off = FieldSynthesizer(dataclasses.replace(FIELD, band_limit_prob=0.0)).frames(
+        y, snr, torch.Generator().manual_seed(3))
+    assert torch.equal(plain, off)
+    cfg = dataclasses.replace(CLEAN, band_limit_prob=1.0, band_limit_pass=(0.2, 0.2))
+    x, p = FieldSynthesizer(cfg).frames(y, snr, torch.Generator().manual_seed(3),
+                                        return_params=True)
+    assert torch.allclose(p["band_limit"], torch.full((400,), 0.2))
+    z = torch.complex(x[:, 0], x[:, 1])
+    psd = torch.fft.fft(z).abs().pow(2).mean(0)
+    f = torch.fft.fftfreq(128).abs()
+    # at -20 dB the frame is noise: flat to 0.2 of the rate, nothing from 0.3
+    assert psd[f >= 0.31].max() < 1e-3 * psd[f <= 0.15].mean()
+    white = FieldSynthesizer(CLEAN).frames(y, snr, torch.Generator().manual_seed(3))
+    ratio = x.pow(2).sum((1, 2)).mean() / white.pow(2).sum((1, 2)).mean()
+    assert 0.9 < float(ratio) < 1.1          # the same noise power: the SNR means the same
+    half = dataclasses.replace(FIELD, band_limit_prob=0.5)
+    _, p = FieldSynthesizer(half).frames(y, snr, torch.Generator().manual_seed(4),
+                                         return_params=True)
+    on = torch.isfinite(p["band_limit"])
+    assert 150 < int(on.sum()) < 250
+    assert ((p["band_limit"][on] >= 0.2) & (p["band_limit"][on] <= 0.45)).all()
+
+
+def test_band_limit_is_refused_where_it_means_nothing(tmp_path):
+    from conftest import run_app
+    p = run_app("robustamc-train", "--preset", "rml2016", "--band-limit-prob", "0.5", "--out",
+                tmp_path / "t", "--epochs", "1", "--steps-per-epoch", "1", check=False)
+    assert p.returncode != 0 and "--band-limit-prob" in p.stderr and "rml2016" in p.stderr
+    p = run_app("robustamc-evaluate", "compact", "--preset", "field", "--band-limit-prob", "2",
+                "--out", tmp_path / "e", "--attacks", "none", check=False)
+    assert p.returncode != 0 and "0..1" in p.stderr and not (tmp_path / "e").exists()
+
+
 def test_programs_take_the_preset_and_bundles_record_it(tmp_path):
     from conftest import run_app
     from robustamc.bundle import load_bundle
@@ -161,3 +199,12 @@ def test_programs_take_the_preset_and_bundles_record_it(tmp_path):
     p = run_app("robustamc-evaluate", "compact", "--preset", "field", "--per-pair", "1",
                 "--attacks", "none", "--no-transfer", "--out", tmp_path / "e", "--no-progress")
     assert "field preset" in (tmp_path / "e" / "report.md").read_text()
+    run_app("robustamc-train", "--preset", "field", "--band-limit-prob", "0.5", "--out",
+            tmp_path / "b", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "16",
+            "--val-per-pair", "1", "--warmup-steps", "1", "--no-progress")
+    meta = load_bundle(tmp_path / "b" / "compact.json").meta
+    assert meta["data"]["synthesizer"]["field"]["band_limit_prob"] == 0.5
+    run_app("robustamc-evaluate", "compact", "--preset", "field", "--band-limit-prob", "1",
+            "--per-pair", "1", "--attacks", "none", "--no-transfer", "--out", tmp_path / "f",
+            "--no-progress")
+    assert "band-limited" in (tmp_path / "f" / "report.md").read_text()

@@ -79,6 +79,10 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                         "samples per symbol, +-4 kHz, receiver impairments; docs/DATA.md)")
     p.add_argument("--cfo-max-hz", type=float,
                    help="synthetic data: carrier offset range +-Hz (default: the preset's)")
+    p.add_argument("--band-limit-prob", type=float,
+                   help="field preset: share of frames whose noise passes a channel filter, "
+                        "as the scanner's or a flowgraph's low-pass leaves it (default: the "
+                        "preset's, 0; docs/DATA.md)")
     m = p.add_argument_group("method")
     m.add_argument("--method", default="attention" if distill else "standard",
                    choices=["standard", "pgd-at", "kd", "ard", "rslad", "trades", "attention"],
@@ -214,6 +218,11 @@ def main(argv=None, distill: bool = False):
                       seed=args.seed)
     if args.epochs < 1 or args.steps_per_epoch < 1 or args.batch_size < 1 or args.warmup_steps < 0:
         fail("--epochs, --steps-per-epoch and --batch-size must be >= 1, --warmup-steps >= 0")
+    if args.band_limit_prob is not None and not (
+            args.preset == "field" and not args.data and 0 <= args.band_limit_prob <= 1):
+        fail("--band-limit-prob is a share (0..1) of the field preset's synthetic frames, "
+             f"got {args.band_limit_prob} with --preset {args.preset}"
+             + (" and --data" if args.data else ""))
     if args.data_workers < 0:
         fail(f"--data-workers must be 0 or more, not {args.data_workers}")
     if args.data and args.data_workers:
@@ -242,6 +251,8 @@ def main(argv=None, distill: bool = False):
             from .field_synth import FIELD, FieldSynthesizer
             field = FIELD if args.cfo_max_hz is None else dataclasses.replace(
                 FIELD, cfo_max_hz=args.cfo_max_hz)
+            if args.band_limit_prob is not None:
+                field = dataclasses.replace(field, band_limit_prob=args.band_limit_prob)
             synth = FieldSynthesizer(field)
         else:
             channel = DEFAULT_CHANNEL

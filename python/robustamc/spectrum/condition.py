@@ -10,6 +10,7 @@ step, so the cost per signal is a small fraction of the shared FFT.
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -28,6 +29,14 @@ TARGET_FILL = 0.2
 #: at 20-25 dB.
 PASS = 0.2
 STOP = 0.3
+
+
+def channel_response(f, pass_edge: float = PASS, stop_edge: float = STOP):
+    """The channel filter at |f| (fractions of the output rate; a NumPy array or a torch
+    tensor): 1 up to `pass_edge`, a raised-cosine edge, 0 from `stop_edge`. The scanner's
+    channel, and the band limit the field synthesiser puts on a share of its frames."""
+    t = ((f - pass_edge) / (stop_edge - pass_edge)).clip(0, 1) * math.pi
+    return 0.5 * (1 + (t.cos() if hasattr(t, "cos") else np.cos(t)))
 
 
 def _fast_size(n: int) -> int:
@@ -86,8 +95,7 @@ class Channelizer:
         m = min(self.N, _fast_size(max(16, int(np.ceil(self.N * out / self.rate)))))
         k = np.arange(m) - m // 2
         f = np.abs(k) / m                                  # fraction of the output rate
-        resp = np.where(f <= PASS, 1.0, 0.5 * (1 + np.cos(np.pi * (f - PASS) / (STOP - PASS))))
-        resp[f >= STOP] = 0.0
+        resp = channel_response(f)
         block = max(int(first_sample) // self.H, self._blocks[0][0] if self._blocks else self._next)
         centre = int(round(center_hz / self.rate * self.N))
         self.channels[key] = _Channel(centre, m, resp.astype(np.float32), block, block * self.H)
