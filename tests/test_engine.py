@@ -83,8 +83,10 @@ def test_batching_does_not_change_results():
 
 
 def test_bad_blobs_are_refused():
-    tensors = read_safetensors(ROOT / "python/robustamc/default_models/compact.safetensors")
-    cfg = parse_config("compact")
+    import json
+    shipped = ROOT / "python/robustamc/default_models/compact"
+    tensors = read_safetensors(shipped.with_suffix(".safetensors"))
+    cfg = parse_config(json.loads(shipped.with_suffix(".json").read_text())["architecture"])
     blob = engine_blob(cfg, "unit-power", tensors)
     Engine = native_module().Engine
     Engine(blob)

@@ -205,9 +205,12 @@ def test_shipped_bundles_by_name(tmp_path, monkeypatch):
         load_bundle("no-such-model")
 
 
-def test_shipped_clean_bundles_have_the_named_configs():
-    """`--model compact` / `teacher` train the shapes that ship under those names."""
+def test_shipped_bundles_have_named_configs():
+    """`--model compact3` / `compact` / `teacher` train the shapes that ship as `compact`,
+    the default and `teacher`."""
     from robustamc.bundle import default_bundle_path
-    for name in ("compact", "teacher"):
-        arch = read_meta(default_bundle_path(name))["architecture"]
-        assert build_model(arch).config == CONFIGS[name], name
+    for shipped, config in (("compact", "compact3"), ("compact-robust", "compact"),
+                            ("teacher", "teacher"), ("teacher-robust", "teacher")):
+        arch = read_meta(default_bundle_path(shipped))["architecture"]
+        assert build_model(arch).config == CONFIGS[config], shipped
+    assert count_parameters(build_model("compact3")) <= 25_000
