@@ -212,3 +212,11 @@ bl bl-compact --init runs/shapes2/d28x3-more2.json --band-limit-prob 0.5 --epoch
 bl bl-compact-kd --init runs/shapes2/d28x3-more2.json --method kd --teacher $D/teacher.json \
     --temperature 2 --kd-weight 0.5 --band-limit-prob 0.5 --epochs 12 --steps-per-epoch 800 \
     --batch-size 256 --lr 3e-4 --warmup-steps 200 --seed 71 --data-workers 1
+# ... so the teacher first: fine-tuned with half of its frames band-limited (~20 min), then the
+# three-layer compact distilled from it on the same frames (~15 min)
+bl bl-teacher --init $D/teacher.json --band-limit-prob 0.5 --epochs 10 --steps-per-epoch 500 \
+    --batch-size 256 --lr 3e-4 --warmup-steps 100 --seed 72 --data-workers 1
+bl bl-compact-kdt --init runs/shapes2/d28x3-more2.json --method kd \
+    --teacher runs/field_bl/bl-teacher.json --temperature 2 --kd-weight 0.9 --band-limit-prob 0.5 \
+    --epochs 12 --steps-per-epoch 800 --batch-size 256 --lr 3e-4 --warmup-steps 200 --seed 73 \
+    --data-workers 1
