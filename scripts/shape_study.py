@@ -47,12 +47,12 @@ RUNS = {
                     "--warmup-steps", "200", *KD], "clean"),
     # the widths the engine's AVX2 lanes like (0.67-0.68 of the shipped speed, not 0.56)
     "d32x3": (SCRATCH + ["--shape", "dim=32,depth=3,mlp_dim=32,embed_span=16"], "clean"),
+    # and a warm restart of both from that round's bundles (runs/shapes2)
+    "d28x3-more2": (["--init", str(ROOT / "runs/shapes2/d28x3-more.json"), "--lr", "5e-4",
+                     "--warmup-steps", "200", *KD], "clean"),
+    "d32x3-more": (["--init", str(ROOT / "runs/shapes2/d32x3.json"), "--lr", "1e-3",
+                    "--warmup-steps", "200", *KD], "clean"),
 }
-# and a warm restart of both from the first round's bundles (runs/shapes2)
-RUNS["d28x3-more2"] = (["--init", str(ROOT / "runs/shapes2/d28x3-more.json"), "--lr", "5e-4",
-                        "--warmup-steps", "200", *KD], "clean")
-RUNS["d32x3-more"] = (["--init", str(ROOT / "runs/shapes2/d32x3.json"), "--lr", "1e-3",
-                       "--warmup-steps", "200", *KD], "clean")
 FIRST_STUDY = ["base", "d24x4", "d28x3", "d40x1", "p4", "p16s32", "compact-more", "robust-more"]
 
 
@@ -114,7 +114,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=61)
     p.add_argument("--device", default="auto")
     p.add_argument("--only", nargs="*", default=FIRST_STUDY, choices=list(RUNS),
-                   help="runs to make [the first study's]; the second: d28x3-more d32x3")
+                   help="runs to make [the first study's]; the second: d28x3-more d32x3, then "
+                        "d28x3-more2 d32x3-more")
     args = p.parse_args()
 
     t0 = time.time()
