@@ -22,7 +22,7 @@ def test_channel_keeps_its_band_and_removes_a_neighbour_beyond_one_and_a_half_ba
     edge = np.exp(2j * np.pi * (300e3 + 19e3) / RATE * t).astype(np.complex64)    # 0.95 bw
     near = np.exp(2j * np.pi * (300e3 + 31e3) / RATE * t).astype(np.complex64)    # 1.55 bw
     for tone, gain in ((edge, 1.0), (near, 0.0)):
-        ch = Channelizer(RATE)
+        ch = Channelizer(RATE, noise_fill=False)
         ch.add("a", 300e3, 20e3)
         y = ch.process(tone)["a"][200:-200]
         assert np.abs(y).mean() == pytest.approx(gain, abs=1e-3)
@@ -35,7 +35,7 @@ def test_channelizer_moves_filters_and_resamples_exactly_across_any_chunking():
     x += 10 * np.exp(2j * np.pi * (300e3 + 120e3) / RATE * t).astype(np.complex64)  # neighbour
     outs = []
     for chunk in (1000, 30_000, n):
-        ch = Channelizer(RATE)
+        ch = Channelizer(RATE, noise_fill=False)
         rate = ch.add("a", 300e3, 20e3)
         y = np.concatenate([ch.process(x[i:i + chunk])["a"] for i in range(0, n, chunk)])
         outs.append(y)
@@ -49,6 +49,44 @@ def test_channelizer_moves_filters_and_resamples_exactly_across_any_chunking():
     s = int(round(ch.sample_of("a", k)))
     ref = np.exp(2j * np.pi * (1234.5 + 300e3 - ch.center_hz("a")) / RATE * s + 0.3j)
     assert abs(outs[0][k] - ref) < 1e-3                # output sample k is input sample s
+
+
+def test_noise_fill_gives_the_model_white_noise_at_the_level_beside_the_signal():
+    """The noise the channel filter removes is put back at the noise's own level, so that the
+    model's window holds white noise as in training; a neighbour stays removed, and the same
+    stream gives the same samples in any chunking."""
+    n = 1_000_000
+    rng = np.random.default_rng(3)
+    t = np.arange(n)
+    noise = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) * np.sqrt(0.5)
+    x = (noise + 30 * np.exp(2j * np.pi * (300e3 + 45e3) / RATE * t)).astype(np.complex64)
+    outs = []
+    for chunk in (50_000, n):
+        ch = Channelizer(RATE)
+        rate = ch.add("a", 300e3, 20e3)
+        outs.append(np.concatenate([ch.process(x[i:i + chunk])["a"] for i in range(0, n, chunk)]))
+    assert np.array_equal(outs[0], outs[1])
+    y = outs[0][2000:]
+    # input noise of unit power over 2.048 MHz: RATE / rate of it falls in the output band
+    assert np.mean(np.abs(y) ** 2) == pytest.approx(rate / RATE, rel=0.05)
+    m = 256
+    f = np.abs(np.arange(m) - m // 2) / m
+    psd = _psd(y, m)
+    inband, outside = psd[f < 0.15], psd[(f > 0.35) & (f < 0.48)]
+    assert inband.mean() == pytest.approx(1, abs=0.05)
+    assert outside.mean() == pytest.approx(1, abs=0.05)     # white: as much noise outside
+    assert psd.max() < 1.3                                  # the 30x neighbour at 2.25 bw: gone
+    plain = Channelizer(RATE, noise_fill=False)
+    plain.add("a", 300e3, 20e3)
+    zp = _psd(plain.process(x)["a"][2000:], m)
+    assert zp[(f > 0.35) & (f < 0.48)].mean() < 1e-3 * zp[f < 0.15].mean()  # without: nothing
+
+
+def _psd(y, m):
+    """Welch spectrum of y in m bins (Hann), fftshifted, over its mean."""
+    seg = y[:len(y) // m * m].reshape(-1, m) * np.hanning(m)
+    p = np.fft.fftshift(np.mean(np.abs(np.fft.fft(seg, axis=1)) ** 2, axis=0))
+    return p / p.mean()
 
 
 SCENE = [SceneSignal("QPSK", -600e3, 50e3, 20), SceneSignal("BPSK", -300e3, 20e3, 18, 0.05, 0.3),
@@ -107,18 +145,20 @@ def test_occupied_band_of_speech_signals_counts_their_faint_skirts():
 
 def test_slow_and_fast_signals_are_found_at_a_usrp_rate():
     """At 8 Msps the automatic FFT size keeps 500 Hz bins: a 12 kbaud signal spans about 33 of
-    them, where a fixed 4096-point FFT (2 kHz bins) took it for a carrier."""
+    them. A fixed 4096-point FFT (2 kHz bins) takes it for a carrier in every single spectrum;
+    only its summed spectra show it modulated (found later, after `carrier_spectra`)."""
     rate = 8e6
     x, truth = make_scene(rate, 0.15, [SceneSignal("QPSK", -2.5e6, 12e3, 18),
                                        SceneSignal("QAM16", 1.2e6, 400e3, 18),
                                        SceneSignal("GFSK", 3.1e6, 15e3, 15)], seed=4)
-    for nfft, found in ((0, 3), (4096, 1)):
+    for nfft, carriers in ((0, 0), (4096, 1)):
         det = Detector(rate, DetectorConfig(nfft=nfft))
         det.process(x)
         ended = det.close()
         hit = [tr for tr in truth if any(abs(t.center_hz - tr["center_hz"]) < tr["bandwidth_hz"] / 4
                                          for t in ended)]
-        assert len(hit) == found, (nfft, [(t.center_hz, t.bandwidth_hz) for t in ended])
+        assert len(hit) == 3, (nfft, [(t.center_hz, t.bandwidth_hz) for t in ended])
+        assert (det.counters["carriers_modulated"] >= 1) == bool(carriers)
     assert det.counters["tones_rejected"] > 0
     assert Detector(rate).cfg.nfft == 16384 and Detector(RATE).cfg.nfft == 4096
     assert Detector(2.4e6).cfg.nfft == 4096 and Detector(20e6).cfg.nfft == 32768
@@ -173,6 +213,34 @@ def test_an_am_carrier_with_its_sidebands_is_one_signal_and_a_noisy_carrier_none
     carrier = 30 * np.exp(1j * (2 * np.pi * 250e3 * t + wander))
     det, started, _ = _run_detector((noise + carrier).astype(np.complex64))
     assert not started and det.counters["tones_rejected"] > 0
+
+
+def test_shallow_am_is_found_from_its_summed_spectra_and_stays_one_signal_through_a_pause():
+    """An AM signal whose sidebands never rise above the threshold in one spectrum (shallow
+    modulation of a weak carrier: every single spectrum shows a tone) is found as a carrier
+    whose summed spectra hold modulation, from its first spectrum; a pause in its audio (a
+    bare carrier for 100 ms) does not end it; the same carrier unmodulated is no signal."""
+    rng = np.random.default_rng(5)
+    n = int(0.4 * RATE)
+    t = np.arange(n) / RATE
+    noise = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2)
+    f = np.fft.fftfreq(n, 1 / RATE)
+    audio = np.fft.ifft(np.fft.fft(rng.standard_normal(n)) * (np.abs(f) < 4e3)).real
+    audio /= audio.std()
+    for depth, pause in ((0.2, False), (0.2, True), (0.0, False)):
+        a = audio.copy()
+        if pause:
+            a[int(0.15 * RATE):int(0.25 * RATE)] = 0
+        am = 0.35 * (1 + depth * a) * np.exp(2j * np.pi * 300e3 * t)
+        det, started, ended = _run_detector((noise + am).astype(np.complex64))
+        if depth == 0:
+            assert not started and not ended and det.counters["carriers_modulated"] == 0
+            continue
+        assert len(started) == 1 and len(ended) == 1 and det.counters["carriers_modulated"] == 1
+        e = ended[0]
+        assert abs(e.occupied[0] - 300e3) < 1e3
+        assert 3e3 < e.occupied[1] < 8e3                  # 99 % of the power: about 5 kHz
+        assert e.start / RATE < 0.03 and e.stop / RATE > 0.39
 
 
 def test_a_burst_starting_beside_a_wide_signal_is_a_signal_of_its_own():

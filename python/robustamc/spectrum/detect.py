@@ -54,11 +54,19 @@ class DetectorConfig:
     on_spectra: int = 2              # spectra in a row a region must be seen to start a track
     off_spectra: int = 3             # spectra without it before a track ends
     guard: float = 0.02              # band edges (fraction of the rate) left out (filter roll-off)
+    # A carrier (a tone region) is followed over time: its spectra summed, it is a modulated
+    # signal when that sum holds more than 1 % of its power beyond the tone's core (an AM
+    # signal whose sidebands stay under the threshold in every single spectrum: shallow or
+    # quiet audio), judged after `carrier_spectra` spectra and every 4 after; and a tone at
+    # the carrier of a live track keeps the track alive (an AM signal in an audio pause is its
+    # bare carrier, still the same signal). Never at 0 Hz (a DC spike).
+    carrier_spectra: int = 12
     # A track's occupied bandwidth (what its events report) is measured on the spectra it was
     # seen in, summed: over its region widened by this many of the region's widths on each side
     # (cut halfway to a neighbour), where a speech-modulated signal's faint skirts, under the
     # floor in any one spectrum, hold a few per cent of its power
     occupied_reach: float = 1.0
+    carrier_reach: float = 3.0       # ... times this for a signal with a carrier line (AM)
 
 
 @dataclass
@@ -81,6 +89,19 @@ class Track:
     excess: np.ndarray | None = field(default=None, repr=False)   # sum of spectrum - floor
     summed: int = 0                  # spectra in that sum
     occupied: tuple | None = None    # (centre, bandwidth) Hz, fixed when it ends (Detector.occupied)
+    carrier: int | None = None       # bin of its carrier line (AM), if its spectra show one
+
+
+@dataclass
+class _Carrier:
+    """A tone being followed: is it a carrier with modulation under the threshold?"""
+
+    peak: int                        # bin of its line
+    start: int                       # first sample of the first spectrum it was seen in
+    stop: int
+    excess: np.ndarray               # sum of spectrum - floor over the spectra it was seen in
+    summed: int = 1
+    missed: int = 0
 
 
 @dataclass
@@ -92,6 +113,7 @@ class Region:
     snr_db: float
     peak: float = 0.0                # largest spectrum / floor ratio in it
     level: float = 0.0               # mean ratio over it
+    carrier: int | None = None       # bin of a carrier line at its centre (AM), if any
 
 
 class Detector:
@@ -114,10 +136,12 @@ class Detector:
         self.floor = None               # noise floor per bin (linear)
         self.tracks: list[Track] = []
         self._recent: list[tuple] = []  # (id, start, stop, first bin, last bin) of ended tracks
+        self._tones: list[int] = []     # peak bins of this spectrum's tone regions
+        self._carriers: list[_Carrier] = []
         self._next_id = 1
         self.counters = dict(spectra=0, nonfinite_blocks=0, regions=0, tones_rejected=0,
-                             sidebands_joined=0, sidelobes_rejected=0, tracks_started=0,
-                             tracks_ended=0)
+                             sidebands_joined=0, sidelobes_rejected=0, carriers_modulated=0,
+                             tracks_started=0, tracks_ended=0)
 
     # ------------------------------------------------------------------ spectra
     def bin_hz(self, b: float) -> float:
@@ -203,9 +227,12 @@ class Detector:
                 merged.append([lo, hi])
         merged = self._join_sidebands([r for r in merged if seed[r[0]:r[1] + 1].any()], ratio)
         out = []
+        self._tones = []
         for lo, hi in merged:
+            k = lo + int(np.argmax(ratio[lo:hi + 1]))
             if hi - lo + 1 <= c.tone_bins:
                 self.counters["tones_rejected"] += 1
+                self._tones.append(k)
                 continue
             excess = np.maximum(psd[lo:hi + 1] - floor[lo:hi + 1], 0)
             total = excess.sum()
@@ -218,6 +245,7 @@ class Detector:
             b = lo + np.searchsorted(cum, 0.995)
             if b - a + 1 <= c.tone_core_bins:
                 self.counters["tones_rejected"] += 1
+                self._tones.append(k)
                 continue
             # the middle of that span, so that centre +- bandwidth / 2 is the occupied band
             # (an SSB signal's power centroid sits beside it, near its suppressed carrier)
@@ -225,8 +253,14 @@ class Detector:
             width = max(1.0, b - a + 1 - self.enbw)   # the window's own spread removed
             snr = 10 * np.log10(total / max(floor[lo:hi + 1].sum(), 1e-30) + 1e-12)
             r = Region(lo, hi, centre, width, float(snr))
-            r.peak = float(ratio[lo:hi + 1].max())
+            r.peak = float(ratio[k])
             r.level = float(ratio[lo:hi + 1].mean())
+            # a line near its middle 10 dB above the region outside the line's main lobe
+            # (4 bins each side in this window): an AM carrier
+            rest = np.concatenate((ratio[lo:max(lo, k - 4)], ratio[k + 5:hi + 1]))
+            if len(rest) and r.peak >= 10 * rest.mean() \
+                    and abs(k - centre) <= max(2.0, 0.1 * (b - a + 1)):
+                r.carrier = k
             out.append(r)
         out = self._drop_sidelobes(out, ratio)
         self.counters["regions"] += len(out)
@@ -341,6 +375,8 @@ class Detector:
                 t.missed += 1
                 continue
             best = max(mine, key=lambda r: r.bandwidth_bins)
+            if best.carrier is not None:
+                t.carrier = best.carrier
             t.history.append(self._measurement(best))
             t.history = t.history[-16:]
             self._sum_spectrum(t)
@@ -354,10 +390,12 @@ class Detector:
                 started.append(t)
             elif t.confirmed:
                 updated.append(t)
+        started += self._follow_carriers(claims, regions, first, last)
         for r in unmatched:
             t = Track(self._next_id, self.bin_hz(r.center_bin), r.bandwidth_bins * hz,
                       r.snr_db, first, last, history=[self._measurement(r)],
-                      needs=c.near_spectra if id(r) in close else 0, extent=(r.lo, r.hi))
+                      needs=c.near_spectra if id(r) in close else 0, extent=(r.lo, r.hi),
+                      carrier=r.carrier)
             self._sum_spectrum(t)
             self._next_id += 1
             if max(c.on_spectra, t.needs) <= 1:
@@ -375,6 +413,93 @@ class Detector:
                 keep.append(t)
         self._end(ended, keep)
         return started, updated, ended
+
+    def _follow_carriers(self, claims, regions, first, last) -> list[Track]:
+        """This spectrum's tones: one at the carrier of a track not seen in this spectrum
+        keeps it alive; the others are followed as carriers (and so is a carrier inside a
+        region, where its sidebands rose above the threshold in this one spectrum), and one
+        whose summed spectra show modulation beyond the tone's core becomes a confirmed
+        track (returned)."""
+        c, n = self.cfg, self.cfg.nfft
+        hz = self.rate / n
+        free = []
+        # (a track with a carrier is an AM signal, or one found as a modulated carrier: a
+        # narrow signal whose every spectrum looks like a tone, its line anywhere in its band)
+        for k in self._tones:
+            if abs(k - n // 2) <= 2:
+                continue
+            inside = [t for t in self.tracks
+                      if abs(k - (t.center_hz / hz + n / 2)) <= max(t.bandwidth_hz / hz, 4.0) * c.absorb]
+            if not inside:
+                free.append(k)
+                continue
+            for t in inside:    # a tone inside a signal's band is that signal's
+                if t.carrier is not None and t.extent[0] - 2 <= k <= t.extent[1] + 2 \
+                        and t.confirmed and t.id not in claims and t.missed > 0:
+                    t.stop, t.missed = last, 0
+                    self._sum_spectrum(t)
+        followed = []
+        for k in free:
+            m = next((f for f in self._carriers if abs(f.peak - k) <= 2 and f not in followed), None)
+            if m is None:
+                m = _Carrier(k, first, last, self._excess.copy(), summed=0)
+                self._carriers.append(m)
+            else:
+                m.excess += self._excess
+            m.summed, m.stop, m.missed = m.summed + 1, last, 0
+            followed.append(m)
+        for m in self._carriers:
+            if m not in followed and any(r.lo <= m.peak <= r.hi for r in regions):
+                m.excess += self._excess
+                m.summed, m.stop, m.missed = m.summed + 1, last, 0
+                followed.append(m)
+        started, keep = [], []
+        for m in self._carriers:
+            if m not in followed:
+                m.missed += 1
+                if m.missed >= c.off_spectra:
+                    continue
+            if m.summed >= c.carrier_spectra and (m.summed - c.carrier_spectra) % 4 == 0 \
+                    and m in followed:
+                t = self._modulated_carrier(m)
+                if t is not None:
+                    self.counters["carriers_modulated"] += 1
+                    self.counters["tracks_started"] += 1
+                    self.tracks.append(t)
+                    started.append(t)
+                    continue
+            keep.append(m)
+        self._carriers = keep
+        return started
+
+    def _modulated_carrier(self, m: _Carrier) -> Track | None:
+        """A confirmed track for carrier `m` if its summed spectra hold more than 1 % of its
+        power beyond a tone's core, else None."""
+        c, n = self.cfg, self.cfg.nfft
+        reach = int(c.mirror_reach * n)
+        core = c.tone_core_bins // 2 + 1
+        lo, hi = self._neighbours_cut(None, m.start, m.stop, m.peak - core, m.peak + core,
+                                      m.peak - reach, m.peak + reach)
+        lo, hi = self._skirts(m.excess, m.summed, lo, hi, m.peak - core, m.peak + core)
+        ex = m.excess[lo:hi + 1]
+        total = ex.sum()
+        if hi <= lo or total <= 0:
+            return None
+        cum = np.cumsum(ex) / total
+        a = lo + int(np.argmax(cum >= 0.005))
+        b = lo + int(np.argmax(cum >= 0.995))
+        if b - a + 1 <= c.tone_core_bins:
+            return None
+        hz = self.rate / n
+        floor = max(float(self.floor[a:b + 1].sum()), 1e-30)
+        snr = 10 * np.log10(total / m.summed / floor + 1e-12)
+        width = max(1.0, b - a + 1 - self.enbw)
+        t = Track(self._next_id, self.bin_hz((a + b) / 2), width * hz, float(snr), m.start,
+                  m.stop, seen=m.summed, confirmed=True, extent=(float(a), float(b)),
+                  excess=m.excess, summed=m.summed, carrier=m.peak)
+        t.history = [(t.center_hz, t.bandwidth_hz, t.snr_db, a, b)]
+        self._next_id += 1
+        return t
 
     def close(self):
         """End every open track (the stream ended); returns them."""
@@ -420,32 +545,13 @@ class Detector:
         if t.excess is None:
             return t.center_hz, t.bandwidth_hz
         lo0, hi0 = t.extent
-        w = hi0 - lo0 + 1
-        lo, hi = lo0 - c.occupied_reach * w, hi0 + c.occupied_reach * w
-        spans = [(o.id, o.start, o.stop) + o.extent for o in self.tracks] + self._recent
-        for oid, start, stop, olo, ohi in spans:
-            if oid == t.id or stop < t.start or start > t.stop:
-                continue
-            if olo > hi0:
-                hi = min(hi, (hi0 + olo) / 2)
-            elif ohi < lo0:
-                lo = max(lo, (ohi + lo0) / 2)
-        guard = int(np.ceil(c.guard * n))
-        lo, hi = int(max(np.floor(lo), guard)), int(min(np.ceil(hi), n - 1 - guard))
-        # the skirts end at the first stretch of 8 bins (4 kHz at 500 Hz) where the sum is
-        # within its noise (2 sigma of a 5-bin mean): a neighbour the tracks missed (a weak AM
-        # carrier) beyond such a gap is not this signal, while a skirt's own dips are shorter
-        k, gap = 5, 8
-        if hi - lo + 1 >= 2 * gap:
-            sm = np.convolve(t.excess[lo:hi + 1], np.ones(k) / k, mode="same")
-            sigma = self.floor[lo:hi + 1] * np.sqrt(t.summed / (c.average * k / 2))
-            quiet = np.convolve((sm < 2 * sigma).astype(float), np.ones(gap), mode="same") >= gap
-            a0, b0 = int(np.clip(lo0, lo, hi)) - lo, int(np.clip(hi0, lo, hi)) - lo
-            below = np.flatnonzero(quiet[:a0])
-            above = np.flatnonzero(quiet[b0 + 1:])
-            lo, hi = (lo + (below[-1] if len(below) else 0),
-                      lo + (b0 + 1 + above[0] if len(above) else hi - lo))
-        ex = t.excess[lo:hi + 1]
+        # an AM signal's single spectra show its carrier and the loud part of its sidebands:
+        # the quiet rest can reach several times as far
+        w = (hi0 - lo0 + 1) * (c.carrier_reach if t.carrier is not None else 1.0)
+        lo, hi = self._neighbours_cut(t.id, t.start, t.stop, lo0, hi0,
+                                      lo0 - c.occupied_reach * w, hi0 + c.occupied_reach * w)
+        lo, hi = self._skirts(t.excess, t.summed, lo, hi, lo0, hi0)
+        ex = t.excess[lo:hi + 1] - self._baseline(t.excess, lo, hi)
         total = ex.sum()
         if hi <= lo or total <= 0:
             return t.center_hz, t.bandwidth_hz
@@ -454,6 +560,52 @@ class Detector:
         b = lo + int(np.argmax(cum >= 0.995))
         hz = self.rate / n
         return self.bin_hz((a + b) / 2), max(1.0, b - a + 1 - self.enbw) * hz
+
+    def _neighbours_cut(self, tid, start, stop, lo0, hi0, lo, hi) -> tuple[float, float]:
+        """lo..hi cut halfway to every other track (live or recently ended) that was on at
+        the same time as start..stop, beside the core lo0..hi0."""
+        spans = [(o.id, o.start, o.stop) + o.extent for o in self.tracks] + self._recent
+        for oid, a, b, olo, ohi in spans:
+            if oid == tid or b < start or a > stop:
+                continue
+            if olo > hi0:
+                hi = min(hi, (hi0 + olo) / 2)
+            elif ohi < lo0:
+                lo = max(lo, (ohi + lo0) / 2)
+        return lo, hi
+
+    def _baseline(self, excess, lo, hi, gap: int = 8, ring: int = 16) -> float:
+        """The summed spectrum's level per bin in the noise beyond lo..hi (the mean of `ring`
+        bins each side, `gap` bins out, within the guard bands): what the floor, a percentile
+        of a band that holds signals, leaves over or under the noise. Over a wide span a floor
+        off by 2 % moves the 0.5 % edges of a carrier-heavy AM signal by a third of its width."""
+        n = self.cfg.nfft
+        guard = int(np.ceil(self.cfg.guard * n))
+        lo, hi = lo - gap, hi + gap
+        side = np.concatenate((excess[max(guard, lo - ring):max(guard, lo)],
+                               excess[min(n - guard, hi + 1):min(n - guard, hi + 1 + ring)]))
+        return float(side.mean()) if len(side) else 0.0
+
+    def _skirts(self, excess, summed, lo, hi, lo0, hi0) -> tuple[int, int]:
+        """The bins lo..hi (inside the guard bands) of a summed spectrum `excess` over
+        `summed` spectra, cut at the first stretch of 8 bins (4 kHz at 500 Hz) beyond the
+        signal's core lo0..hi0 where the sum is within its noise (2 sigma of a 5-bin mean): a
+        neighbour the tracks missed (a weak AM carrier) beyond such a gap is not this signal,
+        while a skirt's own dips are shorter."""
+        c, n = self.cfg, self.cfg.nfft
+        guard = int(np.ceil(c.guard * n))
+        lo, hi = int(max(np.floor(lo), guard)), int(min(np.ceil(hi), n - 1 - guard))
+        k, gap = 5, 8
+        if hi - lo + 1 >= 2 * gap:
+            sm = np.convolve(excess[lo:hi + 1], np.ones(k) / k, mode="same")
+            sigma = self.floor[lo:hi + 1] * np.sqrt(summed / (c.average * k / 2))
+            quiet = np.convolve((sm < 2 * sigma).astype(float), np.ones(gap), mode="same") >= gap
+            a0, b0 = int(np.clip(lo0, lo, hi)) - lo, int(np.clip(hi0, lo, hi)) - lo
+            below = np.flatnonzero(quiet[:a0])
+            above = np.flatnonzero(quiet[b0 + 1:])
+            lo, hi = (lo + (below[-1] if len(below) else 0),
+                      lo + (b0 + 1 + above[0] if len(above) else hi - lo))
+        return lo, hi
 
 
 def auto_nfft(samp_rate: float, bin_hz: float = 500.0) -> int:
