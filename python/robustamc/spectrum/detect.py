@@ -255,10 +255,11 @@ class Detector:
             r = Region(lo, hi, centre, width, float(snr))
             r.peak = float(ratio[k])
             r.level = float(ratio[lo:hi + 1].mean())
-            # a line near its middle 10 dB above the region outside the line's main lobe
-            # (4 bins each side in this window): an AM carrier
-            rest = np.concatenate((ratio[lo:max(lo, k - 4)], ratio[k + 5:hi + 1]))
-            if len(rest) and r.peak >= 10 * rest.mean() \
+            # a line near its middle 6 dB above the spectrum just beyond the line's main lobe
+            # (5-12 bins each side in this window): an AM carrier (a PSK or FSK spectrum is
+            # as high there as at its peak)
+            beside = np.concatenate((ratio[max(0, k - 12):max(0, k - 4)], ratio[k + 5:k + 13]))
+            if len(beside) and r.peak >= 4 * beside.mean() \
                     and abs(k - centre) <= max(2.0, 0.1 * (b - a + 1)):
                 r.carrier = k
             out.append(r)
@@ -422,18 +423,24 @@ class Detector:
         track (returned)."""
         c, n = self.cfg, self.cfg.nfft
         hz = self.rate / n
+
+        def inside(k, confirmed_only=False):
+            return [t for t in self.tracks if (t.confirmed or not confirmed_only) and (
+                t.extent[0] <= k <= t.extent[1] or
+                abs(k - (t.center_hz / hz + n / 2)) <= max(t.bandwidth_hz / hz, 4.0) * c.absorb)]
+        # a followed carrier that a confirmed signal's band has come to cover is that signal's
+        self._carriers = [m for m in self._carriers if not inside(m.peak, True)]
         free = []
         # (a track with a carrier is an AM signal, or one found as a modulated carrier: a
         # narrow signal whose every spectrum looks like a tone, its line anywhere in its band)
         for k in self._tones:
             if abs(k - n // 2) <= 2:
                 continue
-            inside = [t for t in self.tracks
-                      if abs(k - (t.center_hz / hz + n / 2)) <= max(t.bandwidth_hz / hz, 4.0) * c.absorb]
-            if not inside:
+            within = inside(k)
+            if not within:
                 free.append(k)
                 continue
-            for t in inside:    # a tone inside a signal's band is that signal's
+            for t in within:    # a tone inside a signal's band is that signal's
                 if t.carrier is not None and t.extent[0] - 2 <= k <= t.extent[1] + 2 \
                         and t.confirmed and t.id not in claims and t.missed > 0:
                     t.stop, t.missed = last, 0
