@@ -6,7 +6,7 @@
 Scenes are cached in /tmp/scenes (a second run with a changed detector is quick)."""
 import importlib.util
 import os
-import pickle
+import json
 import sys
 
 import numpy as np
@@ -28,12 +28,14 @@ for snr in (10., 15., 20., 25.):
     for k in range(nsc):
         sigs = ss.random_scene(rng, rate, secs, snr, CLASSES, {"WBFM": BROADCAST_FM_HALF_HZ})
         sd = int(rng.integers(1 << 30))
-        fn = f"/tmp/scenes/{seed}_{snr:g}_{k}.pkl"
-        if os.path.exists(fn):
-            x, truth = pickle.load(open(fn, "rb"))
+        fn = f"/tmp/scenes/{seed}_{snr:g}_{k}"
+        if os.path.exists(fn + ".json"):   # plain arrays and JSON: nothing runs on load
+            x = np.load(fn + ".npy", allow_pickle=False)
+            truth = json.load(open(fn + ".json"))
         else:
             x, truth = make_scene(rate, secs, sigs, seed=sd)
-            pickle.dump((x, truth), open(fn, "wb"))
+            np.save(fn + ".npy", x, allow_pickle=False)
+            json.dump(truth, open(fn + ".json", "w"))
         det = Detector(rate)
         ends = []
         for i in range(0, len(x), 65536):
