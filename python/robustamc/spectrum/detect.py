@@ -181,13 +181,44 @@ class Detector:
 
     def _floor(self, psd):
         """Noise floor per bin: a low percentile of the spectrum in a sliding window (so a
-        band whose floor tilts, as an RTL-SDR's does at its edges, is followed)."""
+        band whose floor tilts, as an RTL-SDR's does at its edges, is followed), taken twice:
+        the second time over the bins that the first found no signal in. In a busy band the
+        first percentile still holds signal bins and reads 10-20 % high, which hides a
+        signal's faint skirts (an AM signal's 0.5 % edges lie in them)."""
+        c = self.cfg
+        first = self._percentile_floor(psd, None)
+        busy = psd > first * 10 ** (c.extend_db / 10)
+        # widen each run of signal bins by half its width (its skirts), at least gap_bins
+        d = np.diff(np.concatenate(([0], busy.astype(np.int8), [0])))
+        starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+        wide = (stops - starts) // 2 > c.gap_bins
+        busy = np.convolve(busy, np.ones(2 * c.gap_bins + 1), mode="same") > 0.5
+        for a, b in zip(starts[wide], stops[wide]):
+            m = (b - a) // 2
+            busy[max(0, a - m):b + m] = True
+        return self._percentile_floor(psd, busy)
+
+    def _percentile_floor(self, psd, busy):
+        """The `floor_percentile` of `psd` in each sliding window, over the bins not `busy`
+        (all of a window's bins where fewer than an eighth of them are free), scaled from
+        percentile to mean and interpolated to every bin."""
         c = self.cfg
         n = len(psd)
         w = min(n, max(8, int(c.floor_window * n)))
         step = max(1, w // 8)
         wins = np.lib.stride_tricks.sliding_window_view(psd, w)[::step]   # (k, w), no copy
-        vals = np.percentile(wins, c.floor_percentile, axis=1)
+        if busy is None:
+            vals = np.percentile(wins, c.floor_percentile, axis=1)
+        else:
+            busy = np.lib.stride_tricks.sliding_window_view(busy, w)[::step]
+            free = w - busy.sum(axis=1)
+            free = np.where(free >= w // 8, free, w)      # too few free bins: use them all
+            srt = np.sort(np.where(busy & (free < w)[:, None], np.inf, wins), axis=1)
+            q = (free - 1) * c.floor_percentile / 100     # np.percentile's linear rule
+            i = np.floor(q).astype(int)
+            j = np.minimum(i + 1, free - 1)
+            rows = np.arange(len(srt))
+            vals = srt[rows, i] + (q - i) * (srt[rows, j] - srt[rows, i])
         centres = np.arange(len(vals)) * step + (w - 1) / 2
         floor = np.interp(np.arange(n), centres, vals)   # flat beyond the outermost windows
         # the percentile of noise-only bins sits below the mean of the exponential-like PSD
