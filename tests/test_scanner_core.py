@@ -143,6 +143,23 @@ def test_occupied_band_of_speech_signals_counts_their_faint_skirts():
     assert min(alone[:3]) < 0.75, alone     # what the summed spectrum fixes
 
 
+def test_the_noise_floor_of_a_busy_band_is_the_noise_level():
+    """A band more than half full of signals: a percentile of its spectrum holds signal bins
+    and reads high; the floor taken again over the bins with no signal is the noise's level
+    (noise power 1 per sample: the mean periodogram bin is nfft * sum(win^2) / nfft)."""
+    sigs = [SceneSignal(m, -0.4 * RATE + i * 0.8 * RATE / 4, 0.09 * RATE / 1.35, 20)
+            for i, m in enumerate(["QPSK", "8PSK", "QAM16", "GFSK", "PAM4"])]
+    x, _ = make_scene(RATE, 0.1, sigs, seed=3)
+    det, _, ended = _run_detector(x)
+    assert len(ended) == len(sigs)
+    noise = float(np.sum(det.win.astype(np.float64) ** 2))
+    inner = slice(len(det.floor) // 8, -len(det.floor) // 8)
+    first = det._percentile_floor(det.psd, None)[inner] / noise
+    assert first.mean() > 1.1                         # what the second pass fixes
+    floor = det.floor[inner] / noise
+    assert abs(floor.mean() - 1) < 0.04 and abs(floor - 1).max() < 0.1, floor
+
+
 def test_slow_and_fast_signals_are_found_at_a_usrp_rate():
     """At 8 Msps the automatic FFT size keeps 500 Hz bins: a 12 kbaud signal spans about 33 of
     them. A fixed 4096-point FFT (2 kHz bins) takes it for a carrier in every single spectrum;

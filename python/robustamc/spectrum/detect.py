@@ -47,7 +47,8 @@ class DetectorConfig:
     # band widened by a quarter) are that signal's fragments, and regions overlapping
     # `near` bandwidths but not that start a track only after `near_spectra` spectra in a row:
     # an FM or SSB spectrum throws off brief fragments beside it, a burst beside a wide
-    # signal stays
+    # signal stays. Regions overlapping the span a confirmed track's regions covered over
+    # its last 16 spectra are its fragments too.
     absorb: float = 0.625
     near: float = 1.0
     near_spectra: int = 6
@@ -194,7 +195,7 @@ class Detector:
         wide = (stops - starts) // 2 > c.gap_bins
         busy = np.convolve(busy, np.ones(2 * c.gap_bins + 1), mode="same") > 0.5
         for a, b in zip(starts[wide], stops[wide]):
-            m = (b - a) // 2
+            m = min((b - a) // 2, 4 * c.gap_bins)
             busy[max(0, a - m):b + m] = True
         return self._percentile_floor(psd, busy)
 
@@ -391,7 +392,11 @@ class Detector:
                 tc = t.center_hz / hz + c.nfft / 2
                 bw = max(t.bandwidth_hz / hz, 4.0)
                 reach = bw * c.absorb
-                if r.lo - c.gap_bins <= tc + reach and r.hi + c.gap_bins >= tc - reach:
+                # ... or a confirmed track's span over its recent spectra: a wide SSB
+                # signal's formants wander over its band, each spectrum showing a part
+                span = (min(h[3] for h in t.history), max(h[4] for h in t.history))
+                if (r.lo - c.gap_bins <= tc + reach and r.hi + c.gap_bins >= tc - reach) or (
+                        t.confirmed and r.lo - c.gap_bins <= span[1] and r.hi + c.gap_bins >= span[0]):
                     d = abs(r.center_bin - tc)
                     if best is None or d < dist:
                         best, dist = t, d
