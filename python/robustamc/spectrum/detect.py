@@ -90,7 +90,8 @@ class Track:
     excess: np.ndarray | None = field(default=None, repr=False)   # sum of spectrum - floor
     summed: int = 0                  # spectra in that sum
     occupied: tuple | None = None    # (centre, bandwidth) Hz, fixed when it ends (Detector.occupied)
-    carrier: int | None = None       # bin of its carrier line (AM), if its spectra show one
+    carrier: int | None = None       # bin of its carrier line (AM), if half its spectra or
+    lines: int = 0                   # more show one; spectra that showed one
 
 
 @dataclass
@@ -412,8 +413,7 @@ class Detector:
                 t.missed += 1
                 continue
             best = max(mine, key=lambda r: r.bandwidth_bins)
-            if best.carrier is not None:
-                t.carrier = best.carrier
+            t.lines += best.carrier is not None
             t.history.append(self._measurement(best))
             t.history = t.history[-16:]
             self._sum_spectrum(t)
@@ -421,6 +421,10 @@ class Detector:
             t.center_hz, t.bandwidth_hz, t.snr_db = float(med[0]), float(med[1]), float(med[2])
             t.extent = (float(med[3]), float(med[4]))
             t.stop, t.seen, t.missed = last, t.seen + 1, 0
+            # an AM carrier shows in most spectra; a PSK spectrum's noisy peak now and then
+            # (whose wide occupied-band search would take in a neighbour's skirt) does not
+            t.carrier = ((best.carrier if best.carrier is not None else t.carrier)
+                         if 2 * t.lines >= t.seen else None)
             if not t.confirmed and t.seen >= max(c.on_spectra, t.needs):
                 t.confirmed = True
                 self.counters["tracks_started"] += 1
@@ -432,7 +436,7 @@ class Detector:
             t = Track(self._next_id, self.bin_hz(r.center_bin), r.bandwidth_bins * hz,
                       r.snr_db, first, last, history=[self._measurement(r)],
                       needs=c.near_spectra if id(r) in close else 0, extent=(r.lo, r.hi),
-                      carrier=r.carrier)
+                      carrier=r.carrier, lines=int(r.carrier is not None))
             self._sum_spectrum(t)
             self._next_id += 1
             if max(c.on_spectra, t.needs) <= 1:
@@ -539,7 +543,7 @@ class Detector:
         width = max(1.0, b - a + 1 - self.enbw)
         t = Track(self._next_id, self.bin_hz((a + b) / 2), width * hz, float(snr), m.start,
                   m.stop, seen=m.summed, confirmed=True, extent=(float(a), float(b)),
-                  excess=m.excess, summed=m.summed, carrier=m.peak)
+                  excess=m.excess, summed=m.summed, carrier=m.peak, lines=m.summed)
         t.history = [(t.center_hz, t.bandwidth_hz, t.snr_db, a, b)]
         self._next_id += 1
         return t

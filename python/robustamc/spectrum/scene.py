@@ -79,10 +79,14 @@ def make_scene(rate: float, duration_s: float, signals: list[SceneSignal], seed:
 
 
 def occupied_band(x: np.ndarray, rate: float, share: float = 0.99,
-                  nfft: int = 4096) -> tuple[float, float]:
+                  nfft: int = 0) -> tuple[float, float]:
     """(occupied bandwidth, the middle of that span as an offset from 0 Hz), Hz: the span
     holding `share` of the power of `x` (ITU-R SM.328, (1 - share) / 2 left out on each
-    side), from a Welch spectrum."""
+    side), from a Welch spectrum of `nfft` bins (0: bins of 125 Hz or less, as long as `x`
+    allows: the window's own spread, about 2 bins, then adds under 5 % to a 10 kHz signal
+    at any rate; 4096 bins at 8 Msps made it 15 % wider)."""
+    if nfft == 0:
+        nfft = int(2 ** max(6, min(np.ceil(np.log2(rate / 125.0)), np.floor(np.log2(max(len(x), 1))))))
     m = len(x) // nfft * nfft
     if m == 0:
         raise ValueError("too short for the spectrum")
