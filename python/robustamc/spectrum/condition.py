@@ -63,6 +63,7 @@ class _Channel:
     bins: int                  # M: output samples per input block of N
     response: np.ndarray       # (M,) channel filter over the selected bins, fftshifted order
     fill: np.ndarray           # (M,) amplitude of the noise put back: sqrt(1 - response^2)
+    filled: np.ndarray         # indices of the bins where that is above 0
     rng: np.random.Generator
     next_block: int            # index of the next input block to extract
     first_sample: int          # input sample of this channel's output sample 0
@@ -102,6 +103,7 @@ class Channelizer:
         self._next = 0                                    # index of the next block to make
         self.channels: dict = {}
         self.noise_fill, self._seed, self._opened = bool(noise_fill), int(seed), 0
+        self._levels_of: dict = {}                         # block index: noise levels
 
     def add(self, key, center_hz: float, bandwidth_hz: float, first_sample: int = 0) -> float:
         """Open a channel; returns its output rate (Hz)."""
@@ -118,9 +120,9 @@ class Channelizer:
         centre = int(round(center_hz / self.rate * self.N))
         rng = np.random.default_rng((self._seed, self._opened))
         self._opened += 1
-        self.channels[key] = _Channel(centre, m, resp.astype(np.float32),
-                                      np.sqrt(1 - resp ** 2).astype(np.float32), rng,
-                                      block, block * self.H)
+        fill = np.sqrt(1 - resp ** 2).astype(np.float32)
+        self.channels[key] = _Channel(centre, m, resp.astype(np.float32), fill,
+                                      np.flatnonzero(fill > 0), rng, block, block * self.H)
         return m * self.rate / self.N
 
     def remove(self, key) -> None:
@@ -147,6 +149,8 @@ class Channelizer:
             self._buf = self._buf[self.H:]
         blocks = list(self._blocks) + new   # the history, then every block made now
         self._blocks.extend(new)
+        self._levels_of = {j: v for j, v in self._levels_of.items() if j >= blocks[0][0]} \
+            if blocks else {}
         out = {}
         for key, ch in self.channels.items():
             pieces = [self._extract(ch, j, spec) for j, spec in blocks if j >= ch.next_block]
@@ -162,7 +166,7 @@ class Channelizer:
         idx = (ch.center_bin + np.arange(m) - m // 2) % n
         sel = spec[idx] * ch.response
         if self.noise_fill:
-            sel = sel + self._fill_noise(ch, spec)
+            sel = sel + self._fill_noise(ch, j, spec)
         sel = np.fft.ifftshift(sel)                          # bin 0 = the channel's centre
         y = np.fft.ifft(sel) * (m / n)
         # the block's time origin is its first sample: rotate so that the mixing phase is
@@ -171,15 +175,32 @@ class Channelizer:
         a = self.V // 2 * m // n                             # the circular-wrap samples
         return y[a:a + self.H * m // n].astype(np.complex64)
 
-    def _fill_noise(self, ch: _Channel, spec: np.ndarray) -> np.ndarray:
+    def _fill_noise(self, ch: _Channel, j: int, spec: np.ndarray) -> np.ndarray:
         """White noise in the bins the filter attenuated, at the noise level around the
-        channel: the given percentile of |X|^2 over four output bands (at least 2048 bins)
-        is -ln(1 - p) of the mean for noise (exponential per bin), followed across blocks."""
+        channel: the median over four output bands (at least 2048 bins) of the block's
+        per-segment noise levels (`_levels`), followed across blocks."""
         n = self.N
         half = min(n // 2, max(2 * ch.bins, 1024))
-        power = np.abs(spec[(ch.center_bin + np.arange(-half, half)) % n]) ** 2
-        p = FILL_PERCENTILE / 100
-        est = float(np.percentile(power, FILL_PERCENTILE)) / -math.log(1 - p)
+        lev, seg = self._levels(j, spec)
+        a = (ch.center_bin - half) // seg
+        b = (ch.center_bin + half) // seg
+        est = float(np.median(lev[np.arange(a, b) % len(lev)]))
         ch.noise = est if ch.noise is None else 0.8 * ch.noise + 0.2 * est
-        g = ch.rng.standard_normal((2, ch.bins)).astype(np.float32)
-        return (g[0] + 1j * g[1]) * (ch.fill * np.float32(math.sqrt(ch.noise / 2)))
+        k = ch.filled                       # the bins the filter attenuates
+        g = ch.rng.standard_normal((2, len(k)), dtype=np.float32)
+        out = np.zeros(ch.bins, np.complex64)
+        out[k] = (g[0] + 1j * g[1]) * (ch.fill[k] * np.float32(math.sqrt(ch.noise / 2)))
+        return out
+
+    def _levels(self, j: int, spec: np.ndarray) -> tuple[np.ndarray, int]:
+        """Noise level of block j in each segment of 512 bins (fewer for a small FFT): the
+        `FILL_PERCENTILE` of |X|^2 there, which is -ln(1 - p) of the mean for noise
+        (exponential per bin). Made once per block for every channel; a median over
+        segments ignores the few a signal fills."""
+        if j not in self._levels_of:
+            seg = min(512, self.N // 4)
+            power = np.abs(spec[:self.N // seg * seg].reshape(-1, seg)) ** 2
+            p = FILL_PERCENTILE / 100
+            k = int(round(p * (seg - 1)))
+            self._levels_of[j] = (np.partition(power, k, axis=1)[:, k] / -math.log(1 - p), seg)
+        return self._levels_of[j]

@@ -189,6 +189,8 @@ class Detector:
         signal's faint skirts (an AM signal's 0.5 % edges lie in them)."""
         c = self.cfg
         first = self._percentile_floor(psd, None)
+        if not (psd > first * 10 ** (c.threshold_db / 10)).any():
+            return first                 # nothing above the threshold: nothing to leave out
         busy = psd > first * 10 ** (c.extend_db / 10)
         # widen each run of signal bins by half its width (its skirts), at least gap_bins
         d = np.diff(np.concatenate(([0], busy.astype(np.int8), [0])))
@@ -387,17 +389,19 @@ class Detector:
         # rather than started as tracks of their own
         claims: dict[int, list] = {}
         close = set()
+        # the span a confirmed track's regions covered over its recent spectra: a wide SSB
+        # signal's formants wander over its band, each spectrum showing a part
+        spans = {t.id: (min(h[3] for h in t.history), max(h[4] for h in t.history))
+                 for t in self.tracks if t.confirmed}
         for r in regions:
             best, dist = None, None
             for t in self.tracks:
                 tc = t.center_hz / hz + c.nfft / 2
                 bw = max(t.bandwidth_hz / hz, 4.0)
                 reach = bw * c.absorb
-                # ... or a confirmed track's span over its recent spectra: a wide SSB
-                # signal's formants wander over its band, each spectrum showing a part
-                span = (min(h[3] for h in t.history), max(h[4] for h in t.history))
+                span = spans.get(t.id)
                 if (r.lo - c.gap_bins <= tc + reach and r.hi + c.gap_bins >= tc - reach) or (
-                        t.confirmed and r.lo - c.gap_bins <= span[1] and r.hi + c.gap_bins >= span[0]):
+                        span and r.lo - c.gap_bins <= span[1] and r.hi + c.gap_bins >= span[0]):
                     d = abs(r.center_bin - tc)
                     if best is None or d < dist:
                         best, dist = t, d
