@@ -144,9 +144,9 @@ def test_occupied_band_of_speech_signals_counts_their_faint_skirts():
 
 
 def test_the_noise_floor_of_a_busy_band_is_the_noise_level():
-    """A band more than half full of signals: a percentile of its spectrum holds signal bins
-    and reads high; the floor taken again over the bins with no signal is the noise's level
-    (noise power 1 per sample: the mean periodogram bin is nfft * sum(win^2) / nfft)."""
+    """A band a third full of signals (five of 184 kHz in 2.048 MHz): a percentile of its
+    spectrum holds signal bins and reads high; the floor taken again over the bins with no
+    signal is the noise's level (noise of power 1 per sample: sum(win^2) per bin)."""
     sigs = [SceneSignal(m, -0.4 * RATE + i * 0.8 * RATE / 4, 0.09 * RATE / 1.35, 20)
             for i, m in enumerate(["QPSK", "8PSK", "QAM16", "GFSK", "PAM4"])]
     x, _ = make_scene(RATE, 0.1, sigs, seed=3)

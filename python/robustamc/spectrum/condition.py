@@ -81,8 +81,9 @@ class Channelizer:
     62.5 Hz at 2.048 Msps with the default size).
 
     With `noise_fill` (the default), what the channel filter removes is replaced by white
-    noise at the level of the noise around the channel (a low percentile of the block's
-    spectrum over four output bands, followed block to block), drawn from a generator seeded
+    noise at the level of the noise around the channel (the median over four output bands of
+    a low percentile of the block's spectrum in 512-bin segments, followed block to block;
+    a segment a signal fills is outvoted), drawn from a generator seeded
     by `seed` and the channel's order of opening: every model is trained on white noise, and
     with the noise outside the band taken away it named QPSK at 6 dB in 26 % of windows
     instead of 84 % (docs/reports/field/band_limited_qpsk.md). The SNR in the signal's band

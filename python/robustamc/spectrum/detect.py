@@ -193,6 +193,7 @@ class Detector:
             return first                 # nothing above the threshold: nothing to leave out
         busy = psd > first * 10 ** (c.extend_db / 10)
         # widen each run of signal bins by half its width (its skirts), at least gap_bins
+        # and at most 4 gap_bins (a wide signal masked whole would leave too few free bins)
         d = np.diff(np.concatenate(([0], busy.astype(np.int8), [0])))
         starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
         wide = (stops - starts) // 2 > c.gap_bins

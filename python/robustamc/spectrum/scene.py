@@ -86,7 +86,8 @@ def occupied_band(x: np.ndarray, rate: float, share: float = 0.99,
     allows: the window's own spread, about 2 bins, then adds under 5 % to a 10 kHz signal
     at any rate; 4096 bins at 8 Msps made it 15 % wider)."""
     if nfft == 0:
-        nfft = int(2 ** max(6, min(np.ceil(np.log2(rate / 125.0)), np.floor(np.log2(max(len(x), 1))))))
+        fine = np.ceil(np.log2(rate / 125.0))
+        nfft = int(2 ** max(6, min(fine, np.floor(np.log2(max(len(x), 1))))))
     m = len(x) // nfft * nfft
     if m == 0:
         raise ValueError("too short for the spectrum")
