@@ -389,6 +389,31 @@ def test_classify_scan_writes_detections_and_sigmf_boxes_that_train(tmp_path):
     assert len(load_frames(tmp_path / "wide.sigmf-meta")) > 1.7 * len(fs)   # twice the rate
 
 
+def test_classify_scan_finds_narrow_voice_signals_in_finer_bins(tmp_path):
+    """SSB and AM voice 2-4 kHz wide are bare carriers in 500 Hz bins (not reported, the
+    strong ones least of all); --bin-hz 125 finds and names them. Bad bin widths are refused."""
+    import json
+
+    from conftest import run_app
+    sigs = [SceneSignal("AM-SSB", -400e3, 2.7e3 / 1.35, 25),     # SceneSignal's rate: its
+            SceneSignal("AM-DSB", 200e3, 9e3 / 1.35, 25),       # nominal bandwidth / 1.35
+            SceneSignal("AM-SSB", 500e3, 2.4e3 / 1.35, 25)]
+    x, truth = make_scene(RATE, 0.6, sigs, seed=25)
+    x.astype(np.complex64).tofile(tmp_path / "voice.cf32")
+    found = {}
+    for bins in ("500", "125"):
+        run_app("robustamc-classify", tmp_path / "voice.cf32", "--samp-rate", str(RATE),
+                "--scan", "--bin-hz", bins, "--out", tmp_path / f"{bins}.json", "--no-progress")
+        dets = json.loads((tmp_path / f"{bins}.json").read_text())["detections"]
+        found[bins] = [next((d["label"] for d in dets if abs(d["center_hz"] - tr["center_hz"])
+                             < tr["bandwidth_hz"] / 4), None) for tr in truth]
+    assert found["500"] == [None, "AM-DSB", None], found
+    assert found["125"] == ["AM-SSB", "AM-DSB", "AM-SSB"], found
+    p = run_app("robustamc-classify", tmp_path / "voice.cf32", "--samp-rate", str(RATE),
+                "--scan", "--bin-hz", "0", "--no-progress", check=False)
+    assert p.returncode != 0 and "--bin-hz" in p.stderr
+
+
 def test_capture_scan_records_a_band_with_boxes(tmp_path, gr_robustamc):
     """robustamc-capture --scan from a raw file: the whole band recorded as SigMF with a box
     per signal in its own metadata, valid and readable as training data."""

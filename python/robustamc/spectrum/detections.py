@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..recordings import NAMESPACE, Recording, RecordingError, _declare_extension, _pair_data
+from .detect import DetectorConfig
 from .scanner import Scanner
 
 #: Columns of a detection, in the order CSV files have them (probabilities last, one per class).
@@ -16,11 +17,12 @@ FIELDS = ("id", "start_s", "stop_s", "center_hz", "frequency_hz", "bandwidth_hz"
 
 
 def scan_recording(rec: Recording, classifier, chunk: int = 1 << 18, average: int = 8,
-                   interval_s: float = 0.02, progress: Callable | None = None
-                   ) -> tuple[list[dict], dict]:
+                   interval_s: float = 0.02, progress: Callable | None = None,
+                   detector: DetectorConfig = DetectorConfig()) -> tuple[list[dict], dict]:
     """Detections of every signal in `rec` (one dict per signal, FIELDS + probabilities)
     and the scanner's counters. `progress(n)` is called with the samples read."""
-    sc = Scanner(rec.samp_rate, classifier, average=average, interval_s=interval_s)
+    sc = Scanner(rec.samp_rate, classifier, average=average, interval_s=interval_s,
+                 detector=detector)
     ends = []
     for _, x in rec.chunks(chunk):
         ends += [e for e in sc.process(x) if e["type"] == "end"]
