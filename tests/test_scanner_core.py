@@ -389,9 +389,10 @@ def test_classify_scan_writes_detections_and_sigmf_boxes_that_train(tmp_path):
     assert len(load_frames(tmp_path / "wide.sigmf-meta")) > 1.7 * len(fs)   # twice the rate
 
 
-def test_classify_scan_finds_narrow_voice_signals_in_finer_bins(tmp_path):
-    """SSB and AM voice 2-4 kHz wide are bare carriers in 500 Hz bins (not reported, the
-    strong ones least of all); --bin-hz 125 finds and names them. Bad bin widths are refused."""
+def test_classify_scan_finds_narrow_voice_signals(tmp_path):
+    """SSB and AM voice 2-4 kHz wide are tones in 500 Hz bins: their followed lines' fine
+    spectrum shows the modulation; --bin-hz 125 sees them directly. Bad bin widths are
+    refused."""
     import json
 
     from conftest import run_app
@@ -400,18 +401,41 @@ def test_classify_scan_finds_narrow_voice_signals_in_finer_bins(tmp_path):
             SceneSignal("AM-SSB", 500e3, 2.4e3 / 1.35, 25)]
     x, truth = make_scene(RATE, 0.6, sigs, seed=25)
     x.astype(np.complex64).tofile(tmp_path / "voice.cf32")
-    found = {}
     for bins in ("500", "125"):
         run_app("robustamc-classify", tmp_path / "voice.cf32", "--samp-rate", str(RATE),
                 "--scan", "--bin-hz", bins, "--out", tmp_path / f"{bins}.json", "--no-progress")
         dets = json.loads((tmp_path / f"{bins}.json").read_text())["detections"]
-        found[bins] = [next((d["label"] for d in dets if abs(d["center_hz"] - tr["center_hz"])
-                             < tr["bandwidth_hz"] / 4), None) for tr in truth]
-    assert found["500"] == [None, "AM-DSB", None], found
-    assert found["125"] == ["AM-SSB", "AM-DSB", "AM-SSB"], found
+        # (an SSB signal has no carrier to hold its track through a pause in its speech: in
+        # 125 Hz bins one comes back as a second track)
+        assert len(dets) == 3 or bins == "125", (bins, dets)
+        for tr in truth:
+            d = max((d for d in dets if abs(d["center_hz"] - tr["center_hz"]) < 1e3),
+                    key=lambda d: d["stop_s"] - d["start_s"])
+            assert abs(d["center_hz"] - tr["center_hz"]) < tr["bandwidth_hz"] / 4, (bins, tr, d)
+            assert d["bandwidth_hz"] == pytest.approx(tr["bandwidth_hz"], rel=0.5), (bins, tr, d)
+            assert d["label"] == tr["label"], (bins, tr, d)
     p = run_app("robustamc-classify", tmp_path / "voice.cf32", "--samp-rate", str(RATE),
                 "--scan", "--bin-hz", "0", "--no-progress", check=False)
     assert p.returncode != 0 and "--bin-hz" in p.stderr
+
+
+def test_narrow_voice_is_found_from_its_lines_fine_spectrum_and_a_bare_line_is_not():
+    """In 500 Hz bins an SSB voice signal is a tone region; followed, the spectrum over whole
+    blocks (125 Hz bins) shows it wider than a tone's core: a signal, found once, with its
+    fine width. A carrier with an RTL-SDR-like phase noise stays a carrier in that view."""
+    x, truth = make_scene(RATE, 0.5, [SceneSignal("AM-SSB", 300e3, 2.4e3 / 1.35, 25)], seed=4)
+    rng = np.random.default_rng(5)
+    n, t = len(x), np.arange(len(x)) / RATE
+    wander = np.cumsum(rng.standard_normal(n)) * 0.003
+    x = x + (30 * np.exp(1j * (2 * np.pi * -250e3 * t + wander))).astype(np.complex64)
+    det, started, ended = _run_detector(x)
+    assert det.counters["carriers_modulated"] == 1
+    assert not [t for t in ended if abs(t.center_hz + 250e3) < 5e3]     # the line: none
+    tr = truth[0]
+    mine = [t for t in ended if abs(t.occupied[0] - tr["center_hz"]) < tr["bandwidth_hz"] / 4]
+    assert len(mine) == 1 and mine[0].fine is not None
+    # 1.1 kHz for 1.5: the window's spread taken off a signal only 12 fine bins wide
+    assert 0.65 < mine[0].occupied[1] / tr["bandwidth_hz"] < 1.35
 
 
 def test_capture_scan_records_a_band_with_boxes(tmp_path, gr_robustamc):
