@@ -557,7 +557,9 @@ class Detector:
         cum = np.cumsum(ex) / total
         a = lo + int(np.argmax(cum >= 0.005))
         b = lo + int(np.argmax(cum >= 0.995))
-        if b - a + 1 <= c.tone_core_bins:
+        if b - a + 1 <= c.tone_core_bins or not self._beyond_noise(
+                m.excess[a:b + 1], m.peak - core - a, m.peak + core - a,
+                float(self.floor[a:b + 1].mean()) / np.sqrt(c.average), m.summed):
             return None
         hz = self.rate / n
         floor = max(float(self.floor[a:b + 1].sum()), 1e-30)
@@ -569,6 +571,16 @@ class Detector:
         t.history = [(t.center_hz, t.bandwidth_hz, t.snr_db, a, b)]
         self._next_id += 1
         return t
+
+    def _beyond_noise(self, ex, core_lo, core_hi, sd, summed, sigmas: float = 5.0) -> bool:
+        """Whether the summed excess `ex` (over `summed` spectra, each bin's noise of standard
+        deviation `sd`) holds power outside its core `core_lo..core_hi` (indices into `ex`)
+        that noise cannot explain: more than `sigmas` standard deviations of its sum. A weak
+        bare carrier's sum is mostly noise around it, and its 99 % span is then wide."""
+        out = np.ones(len(ex), bool)
+        out[max(0, core_lo):max(0, core_hi + 1)] = False
+        k = int(out.sum())
+        return k > 0 and float(ex[out].sum()) > sigmas * sd * np.sqrt(k * summed)
 
     def _add_fine(self, m: _Carrier) -> None:
         """This spectrum's fine excess around carrier `m`'s line, added to its sum (the
@@ -592,15 +604,20 @@ class Detector:
         if m.fine is None:
             return None
         c, q = self.cfg, self.fine_q
-        ex = np.maximum(m.fine, 0)
+        ex = m.fine
         total = ex.sum()
         if total <= 0:
             return None
         cum = np.cumsum(ex) / total
         a, b = int(np.argmax(cum >= 0.005)), int(np.argmax(cum >= 0.995))
-        if b - a + 1 <= c.tone_core_bins:
-            return None
         r = q * c.tone_bins
+        core = c.tone_core_bins // 2 + 1
+        k = int(np.argmax(ex))                           # the line, in the window
+        scale = float(np.sum(self.win_fine ** 2) / np.sum(self.win ** 2))
+        noise = scale * float(self.floor[max(0, m.peak - c.tone_bins):m.peak + c.tone_bins].mean())
+        if b - a + 1 <= c.tone_core_bins or not self._beyond_noise(
+                ex[a:b + 1], k - core - a, k + core - a, noise, m.summed):
+            return None
         centre = q * m.peak - r + (a + b) / 2            # fine bin
         fine_hz = self.rate / (q * c.nfft)
         width = max(1.0, b - a + 1 - self.enbw) * fine_hz
