@@ -543,7 +543,7 @@ class Detector:
 
     def _modulated_carrier(self, m: _Carrier) -> Track | None:
         """A confirmed track for carrier `m` if its summed spectra hold more than 1 % of its
-        power beyond a tone's core, else None."""
+        power beyond a tone's core, and more than their noise explains, else None."""
         c, n = self.cfg, self.cfg.nfft
         reach = int(c.mirror_reach * n)
         core = c.tone_core_bins // 2 + 1
@@ -598,9 +598,10 @@ class Detector:
 
     def _fine_look(self, m: _Carrier) -> Track | None:
         """A confirmed track for carrier `m` if the fine spectrum (bins `average` times finer)
-        shows more than 1 % of its power beyond a tone's core there: a signal narrower than a
-        tone's lobe in the bins (SSB or AM voice, 2-4 kHz, in 500 Hz bins), else None. A
-        carrier's phase-noise skirt (an RTL-SDR's: -80 dBc/Hz at 10 kHz) holds far less."""
+        shows more than 1 % of its power beyond a tone's core there, and more than its noise
+        explains: a signal narrower than a tone's lobe in the bins (SSB or AM voice, 2-4 kHz,
+        in 500 Hz bins), else None. A carrier's phase-noise skirt (an RTL-SDR's: -80 dBc/Hz at
+        10 kHz) holds far less."""
         if m.fine is None:
             return None
         c, q = self.cfg, self.fine_q
@@ -614,7 +615,8 @@ class Detector:
         core = c.tone_core_bins // 2 + 1
         k = int(np.argmax(ex))                           # the line, in the window
         scale = float(np.sum(self.win_fine ** 2) / np.sum(self.win ** 2))
-        noise = scale * float(self.floor[max(0, m.peak - c.tone_bins):m.peak + c.tone_bins].mean())
+        near = self.floor[max(0, m.peak - c.tone_bins):m.peak + c.tone_bins]
+        noise = scale * float(near.mean())     # per fine bin and spectrum (one FFT: sd = mean)
         if b - a + 1 <= c.tone_core_bins or not self._beyond_noise(
                 ex[a:b + 1], k - core - a, k + core - a, noise, m.summed):
             return None
@@ -622,7 +624,7 @@ class Detector:
         fine_hz = self.rate / (q * c.nfft)
         width = max(1.0, b - a + 1 - self.enbw) * fine_hz
         lo, hi = (q * m.peak - r + a) / q, (q * m.peak - r + b) / q   # coarse bins
-        floor = max(float(self.floor[int(lo):int(np.ceil(hi)) + 1].mean()) * (hi - lo + 1), 1e-30)
+        floor = max(float(near.mean()) * (hi - lo + 1), 1e-30)
         snr = 10 * np.log10(total / q / m.summed / floor + 1e-12)
         t = Track(self._next_id, self.bin_hz(centre / q), width, float(snr), m.start, m.stop,
                   seen=m.summed, confirmed=True, extent=(lo, hi), excess=m.excess,
