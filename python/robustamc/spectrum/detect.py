@@ -138,6 +138,7 @@ class Detector:
         # only while tones are followed; its noise per bin is `average` times the coarse one's
         self.fine_q = config.average
         self.win_fine = _blackman_harris(config.nfft * config.average).astype(np.float32)
+        self.fine_scale = float(np.sum(self.win_fine ** 2) / np.sum(self.win ** 2))
         self._fine = None
         self.block = config.nfft * config.average
         self._buf = np.zeros(0, np.complex64)
@@ -192,8 +193,7 @@ class Detector:
                                                       for k in self._tones)):   # not DC
             f = np.fft.fftshift(np.abs(np.fft.fft(blk * self.win_fine)) ** 2)
             k = np.arange(len(f)) / self.fine_q                 # the same frequency, coarse
-            scale = float(np.sum(self.win_fine ** 2) / np.sum(self.win ** 2))
-            self._fine = f - np.interp(k, np.arange(c.nfft), self.floor) * scale
+            self._fine = f - np.interp(k, np.arange(c.nfft), self.floor) * self.fine_scale
         return self._track(regions, start, start + self.block - 1)
 
     def _floor(self, psd):
@@ -291,9 +291,7 @@ class Detector:
                 continue
             # occupied bandwidth (ITU-R SM.328): the span holding 99 % of the power above the
             # floor, 0.5 % left out on each side
-            cum = np.cumsum(excess) / total
-            a = lo + np.searchsorted(cum, 0.005)
-            b = lo + np.searchsorted(cum, 0.995)
+            a, b = (lo + i for i in _span99(excess, total))
             if b - a + 1 <= c.tone_core_bins:
                 self.counters["tones_rejected"] += 1
                 self._tones.append(k)
@@ -554,9 +552,7 @@ class Detector:
         total = ex.sum()
         if hi <= lo or total <= 0:
             return None
-        cum = np.cumsum(ex) / total
-        a = lo + int(np.argmax(cum >= 0.005))
-        b = lo + int(np.argmax(cum >= 0.995))
+        a, b = (lo + i for i in _span99(ex, total))
         if b - a + 1 <= c.tone_core_bins or not self._beyond_noise(
                 m.excess[a:b + 1], m.peak - core - a, m.peak + core - a,
                 float(self.floor[a:b + 1].mean()) / np.sqrt(c.average), m.summed):
@@ -609,14 +605,12 @@ class Detector:
         total = ex.sum()
         if total <= 0:
             return None
-        cum = np.cumsum(ex) / total
-        a, b = int(np.argmax(cum >= 0.005)), int(np.argmax(cum >= 0.995))
+        a, b = _span99(ex, total)
         r = q * c.tone_bins
         core = c.tone_core_bins // 2 + 1
         k = int(np.argmax(ex))                           # the line, in the window
-        scale = float(np.sum(self.win_fine ** 2) / np.sum(self.win ** 2))
         near = self.floor[max(0, m.peak - c.tone_bins):m.peak + c.tone_bins]
-        noise = scale * float(near.mean())     # per fine bin and spectrum (one FFT: sd = mean)
+        noise = self.fine_scale * float(near.mean())     # per fine bin and spectrum (one FFT: sd = mean)
         if b - a + 1 <= c.tone_core_bins or not self._beyond_noise(
                 ex[a:b + 1], k - core - a, k + core - a, noise, m.summed):
             return None
@@ -690,9 +684,7 @@ class Detector:
         total = ex.sum()
         if hi <= lo or total <= 0:
             return t.center_hz, t.bandwidth_hz
-        cum = np.cumsum(ex) / total   # not monotone where noise dips below the floor
-        a = lo + int(np.argmax(cum >= 0.005))
-        b = lo + int(np.argmax(cum >= 0.995))
+        a, b = (lo + i for i in _span99(ex, total))
         hz = self.rate / n
         return self.bin_hz((a + b) / 2), max(1.0, b - a + 1 - self.enbw) * hz
 
@@ -748,6 +740,14 @@ def auto_nfft(samp_rate: float, bin_hz: float = 500.0) -> int:
     if not (np.isfinite(bin_hz) and bin_hz > 0):
         raise ValueError(f"bin width must be a positive number of Hz, got {bin_hz!r}")
     return int(2 ** np.clip(np.round(np.log2(samp_rate / bin_hz)), 8, 16))
+
+
+def _span99(ex: np.ndarray, total: float) -> tuple[int, int]:
+    """First and last index of the span of `ex` holding 99 % of `total` (ITU-R SM.328: 0.5 %
+    left out on each side): where its running sum first reaches 0.5 % and 99.5 % (the sum
+    of a noisy excess need not rise everywhere)."""
+    cum = np.cumsum(ex) / total
+    return int(np.argmax(cum >= 0.005)), int(np.argmax(cum >= 0.995))
 
 
 def _blackman_harris(n: int) -> np.ndarray:
