@@ -45,7 +45,8 @@ def modulation_classifier(bundle="", hop=0, average=1, min_confidence=0.0, threa
     set_min_confidence: GRC sliders); a new value applies from the next call on.
 
     The input must be at the bundle's sample rate (200 kHz for the shipped models) and
-    roughly centred on the signal; an `rx_rate` stream tag that says otherwise is warned
+    roughly centred on the signal (the field models: 4-16 samples per symbol within +-4 kHz;
+    the -rml ones: 8 within 100 Hz); an `rx_rate` stream tag that says otherwise is warned
     about once per rate.
 
     `backend` chooses who runs the model: "engine" (gr-robustamc's C++ engine, no PyTorch),
