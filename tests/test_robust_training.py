@@ -90,6 +90,51 @@ def test_friendly_adversarial_training_option(tmp_path):
     assert bad.returncode == 2 and "--train-early-stop needs --method pgd-at" in bad.stderr
 
 
+def test_training_attack_loss_option(tmp_path):
+    """--train-attack-loss dlr / worst trains PGD-AT against APGD-DLR's margin loss or the
+    per-frame stronger of both attacks, and is recorded (ce, the default, is left out of the
+    bundle as before the option existed); other methods and FAT refuse it."""
+    out = tmp_path / "worst"
+    run_app("robustamc-train", "--method", "pgd-at", "--train-attack-loss", "worst", "--out", out,
+            *QUICK)
+    meta = json.loads((out / "compact.json").read_text())
+    assert meta["training_method"]["attack"]["loss"] == "worst"
+    for bad_args in (["--method", "trades", "--train-attack-loss", "dlr"],
+                     ["--method", "pgd-at", "--train-attack-loss", "dlr", "--train-early-stop", "1"]):
+        bad = run_app("robustamc-train", *bad_args, "--out", tmp_path / "b", check=False)
+        assert bad.returncode == 2 and "--train-attack-loss other than ce" in bad.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_the_worst_training_attack_is_at_least_as_strong_as_either():
+    """Per frame the stronger of the CE and DLR attacks: at least as many frames fooled and at
+    least the cross-entropy of either attack alone, from the same random starts."""
+    from robustamc.attacks import classifier_fn
+    from robustamc.datasets import synthesize_grid
+    from robustamc.objectives import AttackConfig, _craft
+    b = load_bundle("compact-robust")
+    fs = synthesize_grid(2, seed=31)
+    keep = fs.snr >= 6
+    x, y = torch.from_numpy(fs.x[keep]), torch.from_numpy(fs.y[keep])
+    fn = classifier_fn(b.model, b.normalization)
+
+    def attacked(loss):
+        xa = _craft(b.model, x, y, AttackConfig(steps=3, loss=loss), b.normalization,
+                    torch.Generator().manual_seed(5))
+        with torch.no_grad():
+            logits = fn(xa)
+        return ((logits.argmax(1) != y).float().mean().item(),
+                torch.nn.functional.cross_entropy(logits, y, reduction="none"))
+
+    (w_ce, l_ce), (w_dlr, l_dlr), (w_worst, l_worst) = (attacked(k) for k in ("ce", "dlr", "worst"))
+    assert w_worst >= max(w_ce, w_dlr) - 1e-9 and w_dlr > 0.05
+    # the CE attack of "worst" starts from the same draw as "ce" alone: the loss per frame is
+    # at least that attack's wherever neither fooled the model
+    assert (l_worst >= l_ce - 1e-4).float().mean() > 0.95
+    with pytest.raises(ValueError, match="unknown training attack loss"):
+        AttackConfig(loss="kl")
+
+
 def test_rslad_adversarial_weight_option(tmp_path):
     """--adv-weight reaches the RSLAD objective and its bundle; out-of-range values fail."""
     out = tmp_path / "r"

@@ -68,7 +68,9 @@ def _loss(logits: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor
         return F.cross_entropy(logits, target, reduction="none")
     if kind == "kl":  # target: probabilities of a reference (e.g. the teacher on clean frames)
         return F.kl_div(F.log_softmax(logits, 1), target, reduction="none").sum(1)
-    raise ValueError(f"unknown attack loss {kind!r} (ce, kl)")
+    if kind == "dlr":  # the margin loss of APGD-DLR (target: labels)
+        return dlr_loss(logits, target)
+    raise ValueError(f"unknown attack loss {kind!r} (ce, kl, dlr)")
 
 
 def _grad(fn, x: torch.Tensor, target, loss: str):
@@ -153,7 +155,8 @@ def pgd(fn, x, y, psr, norm: str = "l2", steps: int = 10, step_size: float | Non
 
     def score(logits, per):
         # misclassified frames rank above every correctly classified one
-        wrong = (logits.argmax(1) != y) if loss == "ce" else torch.zeros_like(per, dtype=torch.bool)
+        wrong = ((logits.argmax(1) != y) if loss in ("ce", "dlr")
+                 else torch.zeros_like(per, dtype=torch.bool))
         return per + wrong.float() * 1e6
 
     for _ in range(restarts):

@@ -98,6 +98,11 @@ def parser(distill: bool) -> argparse.ArgumentParser:
                         "frame's attack stops TAU steps after it first fools the model, so the "
                         "model is trained on the least adversarial frame that fools it rather "
                         "than on the strongest one [off]")
+    m.add_argument("--train-attack-loss", default="ce", choices=["ce", "dlr", "worst"],
+                   help="pgd-at: the loss the training adversary ascends: cross-entropy (Madry), "
+                        "dlr (APGD-DLR's margin loss, Croce & Hein 2020), or worst (both, per "
+                        "frame the stronger: the evaluation's worst case, twice the attack "
+                        "cost) [%(default)s]")
     m.add_argument("--train-norm", default="l2", choices=["l2", "linf"],
                    help="ball of the training adversary [%(default)s]")
     m.add_argument("--clean-weight", type=float, default=0.0,
@@ -136,8 +141,13 @@ def build_objective(args, normalization: str, teacher_bundle):
     if args.train_early_stop is not None and (args.method != "pgd-at"
                                               or args.train_early_stop < 0):
         raise ValueError("--train-early-stop needs --method pgd-at and TAU >= 0")
+    if args.train_attack_loss != "ce" and (args.method != "pgd-at"
+                                           or args.train_early_stop is not None):
+        raise ValueError("--train-attack-loss other than ce needs --method pgd-at, without "
+                         "--train-early-stop")
     attack = AttackConfig(psr_db=args.train_psr_db, steps=args.train_pgd_steps,
-                          norm=args.train_norm, early_stop=args.train_early_stop)
+                          norm=args.train_norm, early_stop=args.train_early_stop,
+                          loss=args.train_attack_loss)
     kw = {"normalization": normalization, "attack": attack}
     if teacher_bundle is not None:
         kw.update(teacher=teacher_bundle.model, teacher_normalization=teacher_bundle.normalization)
