@@ -195,6 +195,19 @@ sh2() {
 }
 sh2 d28x3-robust --init runs/shapes2/d28x3-more2.json --method pgd-at --clean-weight 0.7 \
     --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 67 --data-workers 1
+# Shipped 2026-12-05 as the default, `compact-robust` (docs/MODELS.md, "The three-layer robust
+# default"); the two-layer default before it stays shipped as `compact-robust-fast`
+if [ -n "${SHIP:-}" ]; then
+    $PY apps/robustamc-model ship runs/shapes2/d28x3-robust.json $D/compact-robust.json \
+        --name compact-robust --report docs/reports/field/shapes2/test_d28x3_robust/metrics.json \
+        --label d28x3-robust
+    $PY apps/robustamc-model ship runs/field_pk/pk-compact-robust-cw7.json \
+        $D/compact-robust-fast.json --name compact-robust-fast \
+        --report docs/reports/field/pk/test_grid/metrics.json --label pk-compact-robust-cw7
+    # `compact` since 2026-12-04, night (trained on a GPU: scripts/shape_study.py)
+    $PY apps/robustamc-model ship runs/shapes2/d28x3-more2.json $D/compact.json --name compact \
+        --report docs/reports/field/shapes2/worst_case/metrics.json --label d28x3-more2
+fi
 # ... and the default, which kept its two layers (the engine's line rate), trained on for twice
 # its PGD-AT frames at a lower rate: the GPU study's cut-short run of it had gained clean
 # accuracy (docs/MODELS.md, "Shapes of the compact"); does it keep its robustness? (~35 min)
@@ -228,4 +241,19 @@ sh2 d28x3-robust-adv --init runs/shapes2/d28x3-more2.json --method pgd-at --clea
     --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 74 &
 sh2 d28x3-robust-cw4 --init runs/shapes2/d28x3-more2.json --method pgd-at --clean-weight 0.4 \
     --epochs 30 --steps-per-epoch 300 --lr 1e-3 --warmup-steps 300 --seed 75
+wait
+# Training against the stronger adversary (the field issue: "consider training against the
+# stronger adversary too, and say what it bought"): the default fine-tuned by its own recipe
+# (PGD-AT, 70 % of the loss clean, 10 x 300 steps at 3e-4) with the training attack's loss the
+# per-frame worst of CE and APGD-DLR's margin loss, beside the same fine-tune with CE alone
+# (the control). ~10 and ~20 min side by side (2026-12-05).
+sa() {
+    local name=$1; shift
+    OUT=runs/field_sa/$name BUNDLE=runs/field_sa/$name.json stage "$name" "$@"
+}
+sa sa-compact-robust-ce --init $D/compact-robust.json --method pgd-at --clean-weight 0.7 \
+    --epochs 10 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 --seed 76 &
+sa sa-compact-robust-worst --init $D/compact-robust.json --method pgd-at --clean-weight 0.7 \
+    --train-attack-loss worst --epochs 10 --steps-per-epoch 300 --lr 3e-4 --warmup-steps 100 \
+    --seed 76
 wait

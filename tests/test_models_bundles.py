@@ -206,10 +206,11 @@ def test_shipped_bundles_by_name(tmp_path, monkeypatch):
 
 
 def test_shipped_bundles_have_named_configs():
-    """`--model compact3` / `compact` / `teacher` train the shapes that ship as `compact`,
-    the default and `teacher`."""
+    """`--model compact3` / `compact` / `teacher` train the shapes that ship as `compact` and
+    the default, `compact-robust-fast` and `teacher`."""
     from robustamc.bundle import default_bundle_path
-    for shipped, config in (("compact", "compact3"), ("compact-robust", "compact"),
+    for shipped, config in (("compact", "compact3"), ("compact-robust", "compact3"),
+                            ("compact-robust-fast", "compact"),
                             ("teacher", "teacher"), ("teacher-robust", "teacher")):
         arch = read_meta(default_bundle_path(shipped))["architecture"]
         assert build_model(arch).config == CONFIGS[config], shipped
