@@ -44,7 +44,7 @@ from gnuradio import qtgui
 
 class attack_demo(gr.top_block, Qt.QWidget):
 
-    def __init__(self, modulation='QPSK', snr_db=18, uap_file='', n_samples=0):
+    def __init__(self, modulation='BPSK', snr_db=18, uap_file='', n_samples=0):
         gr.top_block.__init__(self, "Adversarial attack demo: standard vs robust compact classifier", catch_exceptions=True)
         Qt.QWidget.__init__(self)
         self.setWindowTitle("Adversarial attack demo: standard vs robust compact classifier")
@@ -87,14 +87,14 @@ class attack_demo(gr.top_block, Qt.QWidget):
         # Variables
         ##################################################
         self.samp_rate = samp_rate = 200e3
-        self.psr_db = psr_db = -12
+        self.psr_db = psr_db = -16
         self.mode = mode = 'fgm'
 
         ##################################################
         # Blocks
         ##################################################
 
-        self._psr_db_range = Range(-40, 0, 1, -12, 200)
+        self._psr_db_range = Range(-40, 0, 1, -16, 200)
         self._psr_db_win = RangeWidget(self._psr_db_range, self.set_psr_db, "PSR (dB)", "counter_slider", float, QtCore.Qt.Horizontal)
         self.top_grid_layout.addWidget(self._psr_db_win, 0, 1, 1, 1)
         for r in range(0, 1):
@@ -228,7 +228,7 @@ def argument_parser():
     description = 'A stock modulator, an adversarial injector (mode chooser, PSR slider) attacking the standard compact model, a channel, and two classifiers side by side: the standard compact model and the robust distilled one, each with its label display.'
     parser = ArgumentParser(description=description)
     parser.add_argument(
-        "--modulation", dest="modulation", type=str, default='QPSK',
+        "--modulation", dest="modulation", type=str, default='BPSK',
         help="Set Modulation sent [default=%(default)r]")
     parser.add_argument(
         "--snr-db", dest="snr_db", type=eng_float, default=eng_notation.num_to_str(float(18)),

@@ -294,16 +294,18 @@ def test_int8_bundle(tmp_path):
     close (the measured change on the report's frames is in docs/ENGINE.md)."""
     out = run_app("robustamc-model", "quantize", "compact-robust", tmp_path / "q.json",
                   "--calibration-frames", "512").stdout
-    assert "10 layers in int8" in out
     q = tmp_path / "q.json"
     import json
     meta = json.loads(q.read_text())
+    arch = meta["architecture"]
+    # every linear map: the embedding, four per encoder layer, the head
+    assert f"{2 + 4 * arch['depth']} layers in int8" in out
     assert meta["quantization"]["calibration"]["frames"] == 512
     f32 = ROOT / "python/robustamc/default_models/compact-robust.safetensors"
     assert q.with_suffix(".safetensors").stat().st_size < 0.4 * f32.stat().st_size
     tensors = read_safetensors(q.with_suffix(".safetensors"))
     assert tensors["layers.0.attn.qkv.weight.int8"].dtype == np.int8
-    assert tensors["layers.0.attn.qkv.weight.scale"].shape == (96,)
+    assert tensors["layers.0.attn.qkv.weight.scale"].shape == (3 * arch["dim"],)
     fs = synthesize_grid(4, 31, make_synthesizer("rml2016"))
     w = (fs.x[:, 0] + 1j * fs.x[:, 1]).astype(np.complex64)
     p_engine, _ = FrameClassifier(q, backend="engine").classify(w)

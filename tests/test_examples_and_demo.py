@@ -157,27 +157,31 @@ from PyQt5 import Qt
 app = Qt.QApplication([])
 import attack_demo
 mode, n = sys.argv[2], int(sys.argv[3])
-tb = attack_demo.attack_demo(modulation="QPSK", n_samples=n, snr_db=18.0, uap_file="")
+tb = attack_demo.attack_demo(n_samples=n, snr_db=18.0, uap_file="")   # BPSK, -16 dB
 tb.set_mode(mode)
-tb.set_psr_db(-13.0)
 tb.start()
 tb.wait()
 app.processEvents()
 for name in ("display_standard", "display_robust"):
     past = getattr(tb, name).widget().past
-    print(name, len(past), sum(i == 9 for i in past))   # 9 = QPSK
+    print(name, len(past), sum(i == 3 for i in past))   # 3 = BPSK
 """
 
 
 def test_attack_demo_runs_headless_and_the_robust_model_holds(gr_robustamc):
-    """The QT GUI attack demo, offscreen and bounded: under white-box PGD at -13 dB aimed at
-    the standard compact model, that model fails and the robust default holds better.
+    """The QT GUI attack demo as shipped (BPSK, PSR -16 dB), offscreen and bounded: under
+    white-box PGD aimed at the standard compact model, that model fails and the robust default
+    holds better.
 
-    The budget sits on a steep curve for this one QPSK stream (8 windows per decision). With
-    the field models (measured 2026-12-03, decisions right of 24, standard / robust default):
-    -14 dB 8/21, -13 3/17, -12 0/10 (the all-adversarial PGD-AT candidate: -16 dB 24/24, -15
-    18/23, -14 9/23, -13 2/19, -12 0/14; the attack crosses the channel). With the
-    RadioML-convention pair the standard model fell below 20 % at -16 dB already."""
+    Measured 2026-12-05, decisions right of 24 (8 windows each), standard then robust
+    default: BPSK at -16 dB 0 and 21, at -13 dB 0 and 3. The demo showed QPSK at -12 dB until
+    the default became the three-layer robust compact, which is `compact` fine-tuned by PGD-AT:
+    PGD on `compact` transfers to it on QPSK (robust default 13 at -20 dB, 0 at -16), where
+    the two-layer default, of another lineage, kept 24 up to -13 dB. White-box on each robust
+    model itself at -20 dB (three layers, two layers): QPSK 6 and 24, GFSK 4 and 5, CPFSK 0 and
+    3, BPSK and PAM4 24 and 24; on the synthetic grid at >= 10 dB both keep 1-2 % of QPSK
+    under PGD-20, so the two-layer model's QPSK stream is the exception (why is not
+    traced; docs/ROBUSTNESS.md)."""
     counts = {}
     for mode in ("off", "pgd"):
         p = subprocess.run([sys.executable, "-c", ATTACK_DEMO_RUN, str(ROOT / "examples"), mode,
