@@ -129,9 +129,10 @@ def pgd(fn, x, y, psr, norm: str = "l2", steps: int = 10, step_size: float | Non
         generator: torch.Generator | None = None, early_stop: int | None = None) -> torch.Tensor:
     """Projected gradient descent (ascent on the loss) in the L2 or L-infinity ball.
 
-    `step_size` is relative to the radius (default 2.5 / steps, Madry et al.). Across steps and
-    restarts each frame keeps its strongest perturbation (misclassified first, then highest
-    loss), so PGD is never weaker than its own first step. L2 results are scaled onto the
+    `loss`: "ce" on labels `y`, "dlr" (APGD-DLR's margin loss) on labels, or "kl" with `y` the
+    probabilities of a reference. `step_size` is relative to the radius (default 2.5 / steps,
+    Madry et al.). Across steps and restarts each frame keeps its strongest perturbation
+    (misclassified first, then highest loss), so PGD is never weaker than its own first step. L2 results are scaled onto the
     sphere so the achieved PSR is the requested one.
 
     `early_stop` = tau makes it the "friendly" attack of Zhang et al. 2020 (FAT, for training):

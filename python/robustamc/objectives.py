@@ -66,6 +66,7 @@ def _craft(module, x, target, atk: AttackConfig, normalization: str, gen, loss: 
         else:
             better = score > best_score
             best = torch.where(better[:, None, None], delta, best)
+            best_score = torch.where(better, score, best_score)
     module.train(was_training)
     return x + best
 
